@@ -31,6 +31,7 @@ struct alignas(64) keypair {
     alignas(64) std::atomic<uint64_t> send_counter{0}; ///< next counter; reserved per burst with fetch_add
     std::atomic<uint8_t> rekey_signalled{0};           ///< set once when a rekey event was raised
     std::atomic<uint8_t> expired_signalled{0};         ///< set once when an expiry event was raised
+    std::atomic<uint8_t> confirmed_signalled{0};       ///< set once when first used from `next`
 
     // --- written by the worker that owns the peer's flow (RSS / SO_REUSEPORT hash) ---
     alignas(64) replay_window replay;
