@@ -30,6 +30,9 @@ struct aead_op {
 /// (may throw std::runtime_error); seal() and open() never throw, allocate or block.
 class aead_burst_engine {
 public:
+    /// Ops handed to ipsec-mb at once; longer spans are processed in chunks of this size.
+    static constexpr size_t max_ops_per_call = 64;
+
     aead_burst_engine();
     ~aead_burst_engine();
     aead_burst_engine(const aead_burst_engine&) = delete;
@@ -46,8 +49,15 @@ public:
     void open(std::span<aead_op> ops) noexcept;
 
 private:
+    void run_chunk(aead_op* ops, size_t n, bool encrypt) noexcept;
+
     IMB_MGR* _mgr = nullptr;
     const char* _arch = "none";
+    // Per-chunk scratch, owned by this engine (one per worker): the IVs must live until the
+    // job completes, and open() computes each tag here before comparing it with the received one.
+    alignas(64) uint8_t _iv[max_ops_per_call][16] = {};
+    alignas(64) uint8_t _tag[max_ops_per_call][16] = {};
+    alignas(16) uint8_t _empty[16] = {};  // stands in for null src/dst of zero-length ops
 };
 
 } // namespace edgerelay::crypto

@@ -9,6 +9,11 @@
 
 namespace edgerelay::crypto {
 
+/// Initialises libsodium. Every function in common/crypto calls it, so callers need not;
+/// calling it early at start-up only moves the one-time cost. Thread-safe and idempotent.
+/// Aborts the process if libsodium cannot initialise (no usable random source).
+void crypto_init() noexcept;
+
 /// Overwrites n bytes with zeros in a way the compiler may not elide (sodium_memzero).
 void wipe(void* p, size_t n) noexcept;
 
@@ -23,6 +28,16 @@ struct secret {
     secret() = default;
     secret(const secret&) = default;
     secret& operator=(const secret&) = default;
+    /// Moving copies the bytes and wipes the source, so no stale copy is left behind.
+    secret(secret&& other) noexcept : bytes(other.bytes) { wipe(other.bytes.data(), N); }
+    secret& operator=(secret&& other) noexcept
+    {
+        if (this != &other) {
+            bytes = other.bytes;
+            wipe(other.bytes.data(), N);
+        }
+        return *this;
+    }
     ~secret() { wipe(bytes.data(), N); }
 
     uint8_t* data() noexcept { return bytes.data(); }

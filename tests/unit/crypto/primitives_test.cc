@@ -1,0 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The edgerelay Authors
+// placeholder
+#include <gtest/gtest.h>
