@@ -33,6 +33,9 @@ bool equal_ct(const void* a, const void* b, size_t n) noexcept
 
 void random_bytes(void* p, size_t n) noexcept
 {
+    if (n == 0) {
+        return;  // p may be null then, which randombytes_buf does not allow
+    }
     crypto_init();
     randombytes_buf(p, n);
 }

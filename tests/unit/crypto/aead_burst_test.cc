@@ -167,7 +167,7 @@ TEST(aead_burst, differential_against_libsodium)
             x.counter = pick(0, 3) == 0 ? pick(0, 3) : rng();
             size_t len = pick(0, 7) == 0 ? pick(0, 16) : pick(0, 1500);
             x.plain.resize(len);
-            randombytes_buf(x.plain.data(), len);
+            random_bytes(x.plain.data(), len);
             x.in = x.plain;
             x.out.assign(len, 0xee);
             x.in_place = pick(0, 1) == 0;
