@@ -4,6 +4,7 @@
 #include "common/crypto/aead_burst.hh"
 
 #include <array>
+#include <cstdio>
 #include <cstring>
 #include <random>
 #include <string>
@@ -56,6 +57,8 @@ TEST(aead_burst, reports_an_arch)
 {
     aead_burst_engine eng;
     std::string arch = eng.arch();
+    RecordProperty("ipsec_mb_arch", arch);
+    std::printf("ipsec-mb code path: %s\n", arch.c_str());
     EXPECT_TRUE(arch == "avx512" || arch == "avx2" || arch == "avx" || arch == "sse") << arch;
 }
 
