@@ -3,6 +3,8 @@
 // Names and explanations of the fast path's drop reasons.
 #include "dataplane/drop_reason.hh"
 
+#include <iterator>
+
 namespace edgerelay::dp {
 namespace {
 

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The edgerelay Authors
+// cryptokey: the inner source address must lie in the sending peer's allowed IPs
+// (WireGuard's cryptokey routing, receive side).
+//
+// Uses: meta.peer (set by decrypt), the inner header (validated by decrypt).
+// Next: route; a source outside the peer's allowed IPs → drop cryptokey_mismatch.
+#include "dataplane/stages/inner_addr.hh"
+#include "dataplane/stages/stages.hh"
+#include "dataplane/tables/table_set.hh"
+#include "drivers/pkt_meta.hh"
+
+namespace edgerelay::dp {
+
+uint16_t cryptokey_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept
+{
+    inner_keys keys;
+    for (uint16_t i = 0; i < n; i++) {
+        keys.add(pkts[i], i, ipv4_src_off, ipv6_src_off);
+    }
+    uint32_t owner[max_burst];
+    uint32_t found4[max_burst];
+    uint32_t found6[max_burst];
+    c.tables->allowed4().lookup_bulk(keys.v4, keys.n4, found4);
+    c.tables->allowed6().lookup_bulk(keys.v6, keys.n6, found6);
+    for (uint16_t i = 0; i < keys.n4; i++) {
+        owner[keys.v4_at[i]] = found4[i];
+    }
+    for (uint16_t i = 0; i < keys.n6; i++) {
+        owner[keys.v6_at[i]] = found6[i];
+    }
+
+    uint16_t kept = 0;
+    for (uint16_t i = 0; i < n; i++) {
+        if (owner[i] != drv::meta(pkts[i]).peer) [[unlikely]] {
+            c.drop(pkts[i], drop_reason::cryptokey_mismatch);
+            continue;
+        }
+        pkts[kept++] = pkts[i];
+    }
+    return kept;
+}
+
+} // namespace edgerelay::dp

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The edgerelay Authors
+// decrypt: receiver index → keypair → replay pre-check → AEAD open (one ipsec-mb burst) →
+// replay update → strip to the inner packet.
+//
+// Uses: meta.payload_off, meta.payload_len, meta.remote. Sets: meta.peer.
+// Next: authenticated packets → cryptokey; keepalives counted and consumed; unknown index,
+// expired or exhausted keypair, replay, bad tag → drop.
+// Raises: keypair_expired (once per keypair), endpoint_roamed, keypair_confirmed (once).
+#include <span>
+
+#include "common/crypto/aead_burst.hh"
+#include "common/wire/parse.hh"
+#include "common/wire/wireguard.hh"
+#include "dataplane/stages/stages.hh"
+#include "dataplane/tables/table_set.hh"
+#include "drivers/pkt_meta.hh"
+
+namespace edgerelay::dp {
+namespace {
+
+constexpr uint16_t transport_hdr = 16;
+constexpr uint16_t tag_len = 16;
+
+// A keypair past REJECT_AFTER_TIME is refused on receive as on send (WireGuard
+// keypair validity), even when the control plane is gone and cannot retire it.
+bool keypair_usable(worker_ctx& c, keypair* kp, pkt* m) noexcept
+{
+    if (c.now_tsc >= kp->reject_tsc) [[unlikely]] {
+        if (kp->expired_signalled.exchange(1, std::memory_order_relaxed) == 0) {
+            c.raise({dp_event::keypair_expired, drv::meta(m).port_index, kp->peer,
+                     kp->local_index, {}});
+        }
+        c.drop(m, drop_reason::keypair_expired);
+        return false;
+    }
+    return true;
+}
+
+// After authentication: roaming and confirmation of a responder's `next` keypair.
+void note_authenticated(worker_ctx& c, keypair* kp, const drv::pkt_meta& md) noexcept
+{
+    const peer* p = c.tables->peers().get(kp->peer);
+    if (p == nullptr) [[unlikely]] {
+        return;
+    }
+    if (p->next.load(std::memory_order_relaxed) == kp &&
+        kp->confirmed_signalled.exchange(1, std::memory_order_relaxed) == 0) {
+        c.raise({dp_event::keypair_confirmed, md.port_index, kp->peer, kp->local_index, md.remote});
+    }
+    const path* route = p->route_path.load(std::memory_order_acquire);
+    if (route == nullptr || !(route->remote == md.remote)) [[unlikely]] {
+        // Only an authenticated packet may move a peer's endpoint (WireGuard roaming).
+        c.raise({dp_event::endpoint_roamed, md.port_index, kp->peer, kp->local_index, md.remote});
+    }
+}
+
+} // namespace
+
+uint16_t decrypt_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept
+{
+    uint32_t index[max_burst];
+    keypair* kps[max_burst];
+    uint64_t counter[max_burst];
+    for (uint16_t i = 0; i < n; i++) {
+        const auto& md = drv::meta(pkts[i]);
+        const uint8_t* msg = rte_pktmbuf_mtod_offset(pkts[i], const uint8_t*, md.payload_off);
+        index[i] = wire::transport_receiver_index(msg);
+        counter[i] = wire::transport_counter(msg);
+    }
+    c.tables->index().lookup_bulk(index, n, kps);
+
+    // Pre-check everything that is cheap before paying for the AEAD.
+    crypto::aead_op ops[max_burst];
+    pkt* live[max_burst];
+    keypair* live_kp[max_burst];
+    uint16_t k = 0;
+    for (uint16_t i = 0; i < n; i++) {
+        pkt* m = pkts[i];
+        keypair* kp = kps[i];
+        if (kp == nullptr) [[unlikely]] {
+            c.drop(m, drop_reason::unknown_receiver);
+            continue;
+        }
+        if (!keypair_usable(c, kp, m)) {
+            continue;
+        }
+        if (!kp->replay.check(counter[i])) [[unlikely]] {
+            c.drop(m, counter[i] >= reject_after_messages ? drop_reason::keypair_exhausted
+                                                         : drop_reason::replay);
+            continue;
+        }
+        const auto& md = drv::meta(m);
+        uint8_t* msg = rte_pktmbuf_mtod_offset(m, uint8_t*, md.payload_off);
+        const uint32_t clen = md.payload_len - transport_hdr - tag_len;
+        ops[k] = {kp->recv_key, counter[i], msg + transport_hdr, msg + transport_hdr, clen,
+                  msg + transport_hdr + clen, false};
+        live[k] = m;
+        live_kp[k] = kp;
+        k++;
+    }
+    c.aead->open(std::span(ops, k));
+
+    uint16_t kept = 0;
+    for (uint16_t i = 0; i < k; i++) {
+        pkt* m = live[i];
+        keypair* kp = live_kp[i];
+        auto& md = drv::meta(m);
+        if (!ops[i].ok) [[unlikely]] {
+            c.drop(m, drop_reason::auth_failed);
+            continue;
+        }
+        // Only now may the window move: a forged packet must not advance it (RFC 6479 §2).
+        if (!kp->replay.update(ops[i].counter)) [[unlikely]] {
+            c.drop(m, drop_reason::replay);
+            continue;
+        }
+        c.counters->decrypted++;
+        note_authenticated(c, kp, md);
+        md.peer = kp->peer;
+        peer_counters& pc = c.peer_stats[kp->peer];
+        pc.rx_packets++;
+        if (ops[i].len == 0) {
+            c.counters->keepalives_rx++;
+            c.dropped[c.n_dropped++] = m; // consumed, not a drop: freed with the drops
+            if (c.n_dropped == 2 * max_burst) [[unlikely]] {
+                c.flush_drops();
+            }
+            continue;
+        }
+        // Strip to the inner packet, then trim WireGuard's padding using the inner header.
+        rte_pktmbuf_adj(m, static_cast<uint16_t>(md.payload_off + transport_hdr));
+        rte_pktmbuf_trim(m, static_cast<uint16_t>(rte_pktmbuf_data_len(m) - ops[i].len));
+        wire::inner_info in;
+        auto ip = std::span(rte_pktmbuf_mtod(m, const uint8_t*), ops[i].len);
+        wire::verdict v = wire::parse_inner(ip, in);
+        if (v != wire::verdict::ok) [[unlikely]] {
+            c.drop(m, drop_reason_of(v));
+            continue;
+        }
+        rte_pktmbuf_trim(m, static_cast<uint16_t>(ops[i].len - in.length));
+        pc.rx_bytes += in.length;
+        pkts[kept++] = m;
+    }
+    return kept;
+}
+
+} // namespace edgerelay::dp

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The edgerelay Authors
+// encap: put the sealed transport message into UDP/IP (and Ethernet on DPDK ports) toward the
+// peer's current endpoint, then onto the tx list of the path's port.
+//
+// Uses: meta.peer. Sets: meta.remote, meta.local, meta.port_index (what underlay_udp ports
+// send to). Next: ctx.tx[port]; no endpoint, unknown port or no headroom → drop.
+#include "common/wire/build.hh"
+#include "dataplane/stages/stages.hh"
+#include "dataplane/tables/table_set.hh"
+#include "drivers/pkt_meta.hh"
+
+namespace edgerelay::dp {
+namespace {
+
+// Prepends Ethernet + IP + UDP in software. The path is small and read-only here, so the
+// template is built on the stack per packet; checksum mode follows the context.
+bool prepend_outer(worker_ctx& c, pkt* m, const path& via) noexcept
+{
+    const auto hdr_len = static_cast<uint16_t>(wire::outer_header_len(via.remote.family, false));
+    const uint16_t payload_len = rte_pktmbuf_data_len(m);
+    auto* at = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, hdr_len));
+    if (at == nullptr) [[unlikely]] {
+        return false;
+    }
+    wire::outer_template t;
+    t.src = via.local;
+    t.dst = via.remote;
+    std::memcpy(t.src_mac, via.src_mac, 6);
+    std::memcpy(t.dst_mac, via.dst_mac, 6);
+    t.checksum = c.udp4_checksum ? wire::udp_csum::full : wire::udp_csum::none;
+    write_outer(at, t, at + hdr_len, payload_len);
+    return true;
+}
+
+} // namespace
+
+void encap_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept
+{
+    for (uint16_t i = 0; i < n; i++) {
+        pkt* m = pkts[i];
+        auto& md = drv::meta(m);
+        const peer* p = c.tables->peers().get(md.peer);
+        const path* via = p != nullptr ? p->route_path.load(std::memory_order_acquire) : nullptr;
+        if (via == nullptr || via->remote.empty()) [[unlikely]] {
+            c.drop(m, drop_reason::no_endpoint);
+            continue;
+        }
+        if (via->port_index >= c.n_ports) [[unlikely]] {
+            c.drop(m, drop_reason::no_endpoint);
+            continue;
+        }
+        if (c.port_kinds[via->port_index] == drv::port_kind::underlay_eth) {
+            if (!prepend_outer(c, m, *via)) [[unlikely]] {
+                c.drop(m, drop_reason::too_big);
+                continue;
+            }
+        }
+        md.remote = via->remote;
+        md.local = via->local;
+        md.port_index = via->port_index;
+        tx_list& out = c.tx[via->port_index];
+        out.pkts[out.n++] = m;
+    }
+}
+
+} // namespace edgerelay::dp

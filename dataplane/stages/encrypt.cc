@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The edgerelay Authors
+// encrypt: seal each inner packet for its next hop with that peer's current keypair, in
+// place: [transport header 16][ciphertext = inner + zero padding][tag 16].
+//
+// Uses: meta.hop. Sets: meta.peer = hop.
+// Next: encap; inactive peer, no keypair, expired or exhausted keypair, no room → drop.
+// Raises: rekey_needed (REKEY_AFTER_MESSAGES, or REKEY_AFTER_TIME for the initiator),
+// keypair_expired — each once per keypair.
+#include <cstring>
+#include <span>
+
+#include "common/crypto/aead_burst.hh"
+#include "common/wire/wireguard.hh"
+#include "dataplane/stages/stages.hh"
+#include "dataplane/tables/table_set.hh"
+#include "drivers/pkt_meta.hh"
+
+namespace edgerelay::dp {
+namespace {
+
+constexpr uint16_t transport_hdr = 16;
+constexpr uint16_t tag_len = 16;
+constexpr uint16_t outer_room = 14 + 4 + 40 + 8; // Ethernet + VLAN + IPv6 + UDP, for encap
+
+// Picks the keypair and a fresh counter, or drops. Counters are reserved with one atomic
+// add because several workers may send to the same peer; they are never reused.
+keypair* take_counter(worker_ctx& c, pkt* m, const peer& p, uint64_t& counter) noexcept
+{
+    keypair* kp = p.current.load(std::memory_order_acquire);
+    if (kp == nullptr) [[unlikely]] {
+        c.drop(m, drop_reason::no_keypair);
+        return nullptr;
+    }
+    if (c.now_tsc >= kp->reject_tsc) [[unlikely]] {
+        if (kp->expired_signalled.exchange(1, std::memory_order_relaxed) == 0) {
+            c.raise({dp_event::keypair_expired, 0, kp->peer, kp->local_index, {}});
+        }
+        c.drop(m, drop_reason::keypair_expired);
+        return nullptr;
+    }
+    counter = kp->send_counter.fetch_add(1, std::memory_order_relaxed);
+    if (counter >= reject_after_messages) [[unlikely]] {
+        c.drop(m, drop_reason::keypair_exhausted);
+        return nullptr;
+    }
+    if ((counter >= rekey_after_messages || c.now_tsc >= kp->rekey_tsc) &&
+        kp->rekey_signalled.load(std::memory_order_relaxed) == 0) [[unlikely]] {
+        if (kp->rekey_signalled.exchange(1, std::memory_order_relaxed) == 0) {
+            c.raise({dp_event::rekey_needed, 0, kp->peer, kp->local_index, {}});
+        }
+    }
+    return kp;
+}
+
+} // namespace
+
+uint16_t encrypt_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept
+{
+    crypto::aead_op ops[max_burst];
+    uint16_t kept = 0;
+    for (uint16_t i = 0; i < n; i++) {
+        pkt* m = pkts[i];
+        auto& md = drv::meta(m);
+        const peer* p = c.tables->peers().get(md.hop);
+        if (p == nullptr) [[unlikely]] {
+            c.drop(m, drop_reason::peer_gone);
+            continue;
+        }
+        const uint16_t len = rte_pktmbuf_data_len(m);
+        const auto padded = static_cast<uint16_t>(wire::transport_padded_len(len, c.mtu));
+        const uint16_t grow = static_cast<uint16_t>(padded - len + tag_len);
+        if (rte_pktmbuf_tailroom(m) < grow ||
+            rte_pktmbuf_headroom(m) < transport_hdr + outer_room) [[unlikely]] {
+            c.drop(m, drop_reason::too_big);
+            continue;
+        }
+        uint64_t counter = 0;
+        keypair* kp = take_counter(c, m, *p, counter);
+        if (kp == nullptr) {
+            continue;
+        }
+        auto* tail = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, grow));
+        std::memset(tail, 0, padded - len);
+        auto* hdr = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, transport_hdr));
+        wire::write_transport_header(hdr, kp->remote_index, counter);
+        ops[kept] = {kp->send_key, counter, hdr + transport_hdr, hdr + transport_hdr, padded,
+                     hdr + transport_hdr + padded, false};
+        md.peer = md.hop;
+        peer_counters& pc = c.peer_stats[md.hop];
+        pc.tx_packets++;
+        pc.tx_bytes += len;
+        pkts[kept++] = m;
+    }
+    c.aead->seal(std::span(ops, kept));
+    c.counters->encrypted += kept;
+    return kept;
+}
+
+} // namespace edgerelay::dp

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The edgerelay Authors
+// route: longest-prefix match on the inner destination → next-hop peer or local delivery.
+//
+// Uses: meta.peer (the peer it came from, or no_peer for access input).
+// Sets: meta.hop. Next: a peer → encrypt (kept); local → the access port's tx list;
+// no route, or a route back to where it came from → drop.
+#include "dataplane/stages/inner_addr.hh"
+#include "dataplane/stages/stages.hh"
+#include "dataplane/tables/table_set.hh"
+#include "drivers/pkt_meta.hh"
+
+namespace edgerelay::dp {
+namespace {
+
+// Local delivery: onto the access port as a bare IP packet (TUN) or in an Ethernet frame.
+void deliver_local(worker_ctx& c, pkt* m) noexcept
+{
+    if (c.access_port == no_port) [[unlikely]] {
+        c.drop(m, drop_reason::no_local_port);
+        return;
+    }
+    if (c.port_kinds[c.access_port] == drv::port_kind::access_eth) {
+        const bool v4 = (rte_pktmbuf_mtod(m, const uint8_t*)[0] >> 4) == 4;
+        auto* eth = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, 14));
+        if (eth == nullptr) [[unlikely]] {
+            c.drop(m, drop_reason::too_big);
+            return;
+        }
+        std::memcpy(eth, c.access_dst_mac, 6);
+        std::memcpy(eth + 6, c.access_src_mac, 6);
+        eth[12] = v4 ? 0x08 : 0x86;
+        eth[13] = v4 ? 0x00 : 0xdd;
+    }
+    tx_list& out = c.tx[c.access_port];
+    out.pkts[out.n++] = m;
+    c.counters->local_delivered++;
+}
+
+} // namespace
+
+uint16_t route_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept
+{
+    inner_keys keys;
+    for (uint16_t i = 0; i < n; i++) {
+        keys.add(pkts[i], i, ipv4_dst_off, ipv6_dst_off);
+    }
+    uint32_t hop[max_burst];
+    uint32_t found4[max_burst];
+    uint32_t found6[max_burst];
+    c.tables->routes4().lookup_bulk(keys.v4, keys.n4, found4);
+    c.tables->routes6().lookup_bulk(keys.v6, keys.n6, found6);
+    for (uint16_t i = 0; i < keys.n4; i++) {
+        hop[keys.v4_at[i]] = found4[i];
+    }
+    for (uint16_t i = 0; i < keys.n6; i++) {
+        hop[keys.v6_at[i]] = found6[i];
+    }
+
+    uint16_t kept = 0;
+    for (uint16_t i = 0; i < n; i++) {
+        pkt* m = pkts[i];
+        auto& md = drv::meta(m);
+        if (hop[i] == next_hop_local) {
+            deliver_local(c, m);
+            continue;
+        }
+        if (hop[i] == next_hop_none) [[unlikely]] {
+            c.drop(m, drop_reason::no_route);
+            continue;
+        }
+        if (hop[i] == md.peer) [[unlikely]] {
+            c.drop(m, drop_reason::route_loop);
+            continue;
+        }
+        md.hop = hop[i];
+        pkts[kept++] = m;
+    }
+    return kept;
+}
+
+} // namespace edgerelay::dp
