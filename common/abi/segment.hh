@@ -25,7 +25,7 @@
 namespace edgerelay::abi {
 
 /// "EDGERLY1" read as a little-endian uint64: the first 8 bytes of a valid segment.
-inline constexpr uint64_t segment_magic = 0x31594C5247444745ull;
+inline constexpr uint64_t segment_magic = 0x31594C5245474445ull;
 
 inline constexpr uint16_t max_workers = 16;
 inline constexpr uint32_t command_ring_capacity = 1024;
