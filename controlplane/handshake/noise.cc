@@ -243,8 +243,8 @@ void handshake::clear() noexcept
     _state = state::zeroed;
 }
 
-std::optional<initiation_msg> handshake::create_initiation(nanos wall_now,
-                                                           uint32_t local_index) noexcept
+std::optional<initiation_msg> handshake::create_initiation(
+    nanos wall_now, uint32_t local_index, const crypto::secret32* fixed_ephemeral) noexcept
 {
     using L = initiation_layout;
     if (!_ss_ok) {
@@ -256,7 +256,7 @@ std::optional<initiation_msg> handshake::create_initiation(nanos wall_now,
 
     symmetric s;
     s.init(_remote_static);
-    secret32 e = crypto::x25519_generate();
+    secret32 e = fixed_ephemeral ? *fixed_ephemeral : crypto::x25519_generate();
     const key32 e_pub = crypto::x25519_public(e);
     std::memcpy(msg.data() + L::ephemeral, e_pub.data(), 32);
     s.mix_ephemeral(e_pub);

@@ -124,8 +124,12 @@ public:
     /// Any handshake in progress is abandoned. The stamp is whitened to 2^24 ns.
     /// @param wall_now wall-clock time since the Unix epoch, for the TAI64N stamp.
     /// @param local_index the sender index to use; the caller keeps it unique and maps it here.
+    /// @param fixed_ephemeral for reproducible test vectors only: use this ephemeral private
+    ///        key instead of a fresh one. Leave null in production.
     /// @return the message, or nullopt (bad_key) if DH with the peer's static key is zero.
-    std::optional<initiation_msg> create_initiation(nanos wall_now, uint32_t local_index) noexcept;
+    std::optional<initiation_msg> create_initiation(
+        nanos wall_now, uint32_t local_index,
+        const crypto::secret32* fixed_ephemeral = nullptr) noexcept;
 
     /// Completes consuming an initiation whose opened.remote_static matches this peer:
     /// opens the timestamp and applies replay and flood protection.
