@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The edgerelay Authors
-// WireGuard's mac1/mac2 and cookie replies (whitepaper §5.4.4, §5.4.7): both sides of the DoS guard.
+// WireGuard mac1/mac2 and cookie replies (whitepaper §5.4.4, §5.4.7): both sides of the DoS guard.
 #pragma once
 
 #include <array>

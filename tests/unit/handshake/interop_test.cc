@@ -12,7 +12,8 @@
 // 51820, persistent-keepalive 1) and a throwaway program built on this library, with a fixed
 // ephemeral key (from `wg genkey`), sent the initiation from 127.0.0.1:40001, consumed
 // wireguard-go's response, sent a keepalive under the new keys and received wireguard-go's
-// keepalive in return: wireguard-go accepted both our messages, so the whole exchange interoperates.
+// keepalive in return: wireguard-go accepted both our messages, so the whole exchange
+// interoperates.
 #include <algorithm>
 #include <array>
 #include <string>
@@ -126,10 +127,9 @@ TEST(interop, wireguard_go_as_responder_full_exchange)
     ASSERT_EQ(theirs.size(), 32u);
     EXPECT_EQ(load_le32(theirs, 4), v::local_index);
     uint8_t nothing[1];
-    EXPECT_TRUE(crypto::chacha20poly1305_open(nothing, std::span<const uint8_t>(theirs).subspan(16),
-                                              {}, 0, keys->recv_key.data()));
-    EXPECT_FALSE(crypto::chacha20poly1305_open(nothing, std::span<const uint8_t>(theirs).subspan(16),
-                                               {}, 0, keys->send_key.data()));
+    const auto sealed = std::span<const uint8_t>(theirs).subspan(16);
+    EXPECT_TRUE(crypto::chacha20poly1305_open(nothing, sealed, {}, 0, keys->recv_key.data()));
+    EXPECT_FALSE(crypto::chacha20poly1305_open(nothing, sealed, {}, 0, keys->send_key.data()));
 }
 
 TEST(interop, wireguard_go_initiation_decrypts)
