@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <random>
+#include <set>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -45,11 +46,134 @@ void check_round_trip(const bytes& f, const outer_info& o)
     EXPECT_EQ(bytes(g.begin() + p.payload_offset, g.end()), payload);
 }
 
-void check_frame(const bytes& f, int& oks)
+// A deliberately plain reference parser: reads fields by index off a copy of the frame, in the
+// documented order of checks, with no shared code with common/wire/parse.cc.
+verdict model_ip(const bytes& p, size_t at)
+{
+    auto be16 = [&](size_t i) { return static_cast<size_t>(p[at + i] * 256 + p[at + i + 1]); };
+    size_t avail = p.size() - at;
+    size_t version = avail > 0 ? p[at] / 16 : 0;
+    if (version == 4) {
+        if (avail < 20) {
+            return verdict::ipv4_truncated;
+        }
+        size_t ihl = (p[at] % 16) * 4;
+        if (ihl < 20) {
+            return verdict::ipv4_bad_ihl;
+        }
+        if (avail < ihl) {
+            return verdict::ipv4_truncated;
+        }
+        size_t total = be16(2);
+        if (total < ihl || total > avail) {
+            return verdict::ipv4_bad_total_length;
+        }
+        uint32_t sum = 0;
+        for (size_t i = 0; i < ihl; i += 2) {
+            sum += static_cast<uint32_t>(be16(i));
+        }
+        while (sum > 0xffff) {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        if (sum != 0xffff) {
+            return verdict::ipv4_bad_checksum;
+        }
+        bool mf = (p[at + 6] & 0x20) != 0;
+        size_t offset = be16(6) % 8192;
+        if (mf || offset != 0) {
+            return verdict::ipv4_fragment;
+        }
+        if (p[at + 9] != 17) {
+            return verdict::not_udp;
+        }
+        size_t u = at + ihl;
+        size_t ulen = total - ihl;
+        if (ulen < 8) {
+            return verdict::udp_truncated;
+        }
+        if (be16(ihl + 4) != ulen) {
+            return verdict::udp_bad_length;
+        }
+        if (be16(ihl) == 0 || be16(ihl + 2) == 0) {
+            return verdict::udp_port_zero;
+        }
+        (void)u;
+        return verdict::ok;
+    }
+    if (version == 6) {
+        if (avail < 40) {
+            return verdict::ipv6_truncated;
+        }
+        size_t plen = be16(4);
+        if (40 + plen > avail) {
+            return verdict::ipv6_bad_payload_length;
+        }
+        size_t nh = p[at + 6];
+        if (nh != 17) {
+            const size_t ext[] = {0, 43, 44, 50, 51, 60, 135, 139, 140, 253, 254};
+            for (size_t e : ext) {
+                if (nh == e) {
+                    return verdict::ipv6_ext_header;
+                }
+            }
+            return verdict::not_udp;
+        }
+        if (plen < 8) {
+            return verdict::udp_truncated;
+        }
+        if (be16(44) != plen) {
+            return verdict::udp_bad_length;
+        }
+        if (be16(40) == 0 || be16(42) == 0) {
+            return verdict::udp_port_zero;
+        }
+        if (be16(46) == 0) {
+            return verdict::udp6_zero_checksum;
+        }
+        return verdict::ok;
+    }
+    return verdict::ip_unknown_version;
+}
+
+verdict model_outer(const bytes& f)
+{
+    if (f.size() < 14) {
+        return verdict::eth_truncated;
+    }
+    size_t at = 14;
+    size_t et = f[12] * 256 + f[13];
+    if (et == 0x8100) {
+        if (f.size() < 18) {
+            return verdict::vlan_truncated;
+        }
+        et = f[16] * 256 + f[17];
+        at = 18;
+        if (et == 0x8100 || et == 0x88a8) {
+            return verdict::vlan_stacked;
+        }
+    } else if (et == 0x88a8) {
+        return verdict::vlan_stacked;
+    }
+    if (et != 0x0800 && et != 0x86dd) {
+        return verdict::unknown_ethertype;
+    }
+    size_t want = et == 0x0800 ? 4 : 6;
+    if (f.size() - at < (want == 4 ? 20u : 40u)) {
+        return want == 4 ? verdict::ipv4_truncated : verdict::ipv6_truncated;
+    }
+    if (f[at] / 16 != want) {
+        return want == 4 ? verdict::ipv4_bad_version : verdict::ipv6_bad_version;
+    }
+    return model_ip(f, at);
+}
+
+void check_frame(const bytes& f, int& oks, std::set<verdict>& seen)
 {
     outer_info o;
     verdict v = parse_outer(f, o);
     ASSERT_TRUE(named(v));
+    ASSERT_EQ(v, model_outer(f)) << "frame of " << f.size() << " bytes";
+    seen.insert(v);
     if (v == verdict::ok) {
         ++oks;
         ASSERT_LE(size_t{o.l3_offset} + o.l3_len, f.size());
@@ -101,6 +225,7 @@ TEST(random, frames_never_crash_and_verdicts_are_named)
     }
     const int rounds = 100000;
     int oks = 0;
+    std::set<verdict> seen;
     for (int i = 0; i < rounds; ++i) {
         bytes f;
         if (i % 5 == 0) {
@@ -116,7 +241,7 @@ TEST(random, frames_never_crash_and_verdicts_are_named)
             f = seeds[rng() % seeds.size()];
             int edits = 1 + static_cast<int>(rng() % 3);
             for (int e = 0; e < edits && !f.empty(); ++e) {
-                switch (rng() % 5) {
+                switch (rng() % 6) {
                 case 0: // flip a bit anywhere
                     f[rng() % f.size()] ^= static_cast<uint8_t>(1u << (rng() % 8));
                     break;
@@ -129,6 +254,15 @@ TEST(random, frames_never_crash_and_verdicts_are_named)
                 case 3: // random byte in the first 80, where the headers are
                     f[rng() % std::min<size_t>(80, f.size())] = static_cast<uint8_t>(rng());
                     break;
+                case 4: { // a boundary value in a 16-bit field of the headers
+                    static const uint16_t interesting[] = {0, 1, 7, 8, 0x8100, 0x88a8, 0x0800,
+                                                           0x86dd, 0x2000, 0xffff};
+                    size_t at = rng() % std::min<size_t>(80, f.size());
+                    if (at + 1 < f.size()) {
+                        store_be16(&f[at], interesting[rng() % std::size(interesting)]);
+                    }
+                    break;
+                }
                 default: // leave it as is
                     break;
                 }
@@ -142,13 +276,15 @@ TEST(random, frames_never_crash_and_verdicts_are_named)
                 }
             }
         }
-        check_frame(f, oks);
+        check_frame(f, oks, seen);
         if (::testing::Test::HasFatalFailure()) {
             return;
         }
     }
     // The mutations must leave enough valid frames for the ok-path checks to mean something.
     EXPECT_GT(oks, rounds / 10);
+    // ... and reach all 20 parse_outer verdicts, so the model comparison covers every check.
+    EXPECT_GE(seen.size(), 20u) << "distinct parse_outer verdicts: " << seen.size();
 }
 
 } // namespace
