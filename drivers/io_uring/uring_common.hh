@@ -35,7 +35,7 @@ struct uring_queue_stats {
     uint64_t rx_truncated = 0; ///< dropped: datagram larger than the receive buffer
     uint64_t rx_errors = 0;    ///< failed receive completions other than buffer exhaustion
     uint64_t rx_rearms = 0;    ///< multishot receives re-armed after the kernel ended them
-    uint64_t rx_ring_empty = 0; ///< multishot ended because every provided buffer was in use
+    uint64_t rx_ring_empty = 0; ///< multishot ended with -ENOBUFS (every provided buffer in use)
     uint64_t tx_packets = 0;
     uint64_t tx_bytes = 0;
     uint64_t tx_errors = 0;    ///< accepted packets the kernel refused to send (dropped)

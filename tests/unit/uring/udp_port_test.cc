@@ -66,7 +66,9 @@ struct client {
         timeval tv{5, 0};
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
         int big = 4 << 20;
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
+        if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big)) < 0) {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big)); // capped by rmem_max
+        }
     }
     ~client() { close(fd); }
     socklen_t len() const { return family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6); }
@@ -200,39 +202,44 @@ TEST_P(udp_port_test, receives_various_sizes_and_echoes)
     std::array<pkt*, 32> burst{};
     EXPECT_EQ(port->rx_burst(0, burst), 0); // arms the receive; nothing there yet
 
-    constexpr unsigned n = 100;
-    for (unsigned i = 0; i < n; ++i) {
-        cl.send_to(port->local_port(), datagram(i));
-    }
-    std::vector<rte_mbuf*> got = collect(*port, 0, n);
-    ASSERT_EQ(got.size(), n);
+    // Rounds of 16 keep the backlog under the smallest default socket buffer (an
+    // unprivileged run cannot raise SO_RCVBUF past net.core.rmem_max).
+    constexpr unsigned n = 96;
+    constexpr unsigned round = 16;
     const wire::endpoint me = cl.self();
     const wire::endpoint local = loopback_ep(c.client_family, port->local_port());
-    for (unsigned i = 0; i < n; ++i) {
-        EXPECT_EQ(bytes_of(got[i]), datagram(i)) << "datagram " << i;
-        const pkt_meta& pm = meta(got[i]);
-        EXPECT_TRUE(pm.remote == me) << "datagram " << i;
-        EXPECT_TRUE(pm.local == local) << "datagram " << i << " local family "
-                                       << int(pm.local.family);
-        EXPECT_EQ(pm.port_index, 7);
-        EXPECT_EQ(pm.payload_len, rte_pktmbuf_data_len(got[i]));
+    for (unsigned base = 0; base < n; base += round) {
+        for (unsigned i = base; i < base + round; ++i) {
+            cl.send_to(port->local_port(), datagram(i));
+        }
+        std::vector<rte_mbuf*> got = collect(*port, 0, round);
+        ASSERT_EQ(got.size(), round);
+        for (unsigned j = 0; j < round; ++j) {
+            const unsigned i = base + j;
+            EXPECT_EQ(bytes_of(got[j]), datagram(i)) << "datagram " << i;
+            const pkt_meta& pm = meta(got[j]);
+            EXPECT_TRUE(pm.remote == me) << "datagram " << i;
+            EXPECT_TRUE(pm.local == local) << "datagram " << i << " local family "
+                                           << int(pm.local.family);
+            EXPECT_EQ(pm.port_index, 7);
+            EXPECT_EQ(pm.payload_len, rte_pktmbuf_data_len(got[j]));
+        }
+        // Echo: remote (and local, as the source) are already right.
+        size_t sent = 0;
+        for (int tries = 0; sent < got.size() && tries < 100000; ++tries) {
+            sent += port->tx_burst(0, std::span<pkt* const>(got.data() + sent,
+                                                            got.size() - sent));
+        }
+        ASSERT_EQ(sent, got.size());
+        for (unsigned j = 0; j < round; ++j) {
+            std::vector<uint8_t> d;
+            wire::endpoint from;
+            ASSERT_TRUE(cl.recv(d, &from)) << "echo " << base + j << " not received";
+            EXPECT_EQ(d, datagram(base + j)) << "echo " << base + j;
+            EXPECT_TRUE(from == local) << "echo " << base + j << " came from the wrong address";
+        }
     }
     EXPECT_EQ(port->stats(0).rx_packets, n);
-
-    // Echo: remote (and local, as the source) are already right.
-    size_t sent = 0;
-    for (int tries = 0; sent < got.size() && tries < 100000; ++tries) {
-        sent += port->tx_burst(0, std::span<pkt* const>(got.data() + sent,
-                                                        std::min<size_t>(32, got.size() - sent)));
-    }
-    ASSERT_EQ(sent, got.size());
-    for (unsigned i = 0; i < n; ++i) {
-        std::vector<uint8_t> d;
-        wire::endpoint from;
-        ASSERT_TRUE(cl.recv(d, &from)) << "echo " << i << " not received";
-        EXPECT_EQ(d, datagram(i)) << "echo " << i;
-        EXPECT_TRUE(from == local) << "echo " << i << " came from the wrong address";
-    }
     port.reset();
 }
 
@@ -262,14 +269,16 @@ TEST_P(udp_port_test, transmits_to_plain_socket)
         }
         const unsigned acc = port->tx_burst(0, std::span<pkt* const>(b.data(), k));
         rte_pktmbuf_free_bulk(b.data() + acc, k - acc); // the caller owns the rest
+        // Receive as we go: the client's socket buffer bounds what may be outstanding.
+        for (unsigned j = 0; j < acc; ++j) {
+            std::vector<uint8_t> d;
+            ASSERT_TRUE(cl.recv(d)) << "datagram " << sent + j << " not received";
+            EXPECT_EQ(d, datagram(sent + j)) << "datagram " << sent + j;
+        }
         sent += acc;
     }
     ASSERT_EQ(sent, n);
-    for (unsigned i = 0; i < n; ++i) {
-        std::vector<uint8_t> d;
-        ASSERT_TRUE(cl.recv(d)) << "datagram " << i << " not received";
-        EXPECT_EQ(d, datagram(i)) << "datagram " << i;
-    }
+    EXPECT_EQ(port->stats(0).tx_errors, 0u);
     port.reset();
 }
 
@@ -285,18 +294,22 @@ TEST_P(udp_port_test, more_datagrams_than_buffers)
     std::array<pkt*, 4> burst{};
     EXPECT_EQ(port->rx_burst(0, burst), 0);
 
-    constexpr unsigned n = 300;
+    // 64 datagrams of 0..512 bytes: eight times the buffers, yet well inside the smallest
+    // default socket buffer, so none is dropped before the port reads.
+    constexpr unsigned n = 64;
     for (unsigned i = 0; i < n; ++i) {
-        cl.send_to(port->local_port(), datagram(i % 40)); // sizes up to 1472
+        cl.send_to(port->local_port(), datagram(i % 8));
     }
     std::vector<rte_mbuf*> got = collect(*port, 0, n, 4);
     ASSERT_EQ(got.size(), n);
     for (unsigned i = 0; i < n; ++i) {
-        EXPECT_EQ(bytes_of(got[i]), datagram(i % 40)) << "datagram " << i;
+        EXPECT_EQ(bytes_of(got[i]), datagram(i % 8)) << "datagram " << i;
     }
     rte_pktmbuf_free_bulk(got.data(), static_cast<unsigned>(got.size()));
     if (!c.fallback) {
-        EXPECT_GT(port->stats(0).rx_ring_empty, 0u);
+        // The kernel ends the multishot when the ring runs dry, either with -ENOBUFS or by
+        // leaving IORING_CQE_F_MORE off the last data completion (newer kernels): both
+        // show up as re-arms.
         EXPECT_GT(port->stats(0).rx_rearms, 0u);
     }
     EXPECT_EQ(port->stats(0).rx_packets, n);
