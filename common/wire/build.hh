@@ -21,12 +21,12 @@ enum class udp_csum : uint8_t {
 /// Everything the encapsulation stage needs to know about a path, prepared once per path
 /// (not per packet) by whoever installs the path.
 struct outer_template {
-    endpoint src;              ///< our address and port; family must equal dst.family (4 or 6)
-    endpoint dst;              ///< the peer's address and port
-    uint8_t src_mac[6] = {};   ///< Ethernet only
-    uint8_t dst_mac[6] = {};   ///< Ethernet only
-    uint16_t vlan_tci = 0;     ///< written when vlan is set (PCP, DEI, VID)
-    bool vlan = false;         ///< add one 802.1Q tag
+    endpoint src;            ///< our address and port; family must equal dst.family (4 or 6)
+    endpoint dst;            ///< the peer's address and port
+    uint8_t src_mac[6] = {}; ///< Ethernet only
+    uint8_t dst_mac[6] = {}; ///< Ethernet only
+    uint16_t vlan_tci = 0;   ///< written when vlan is set (PCP, DEI, VID)
+    bool vlan = false;       ///< add one 802.1Q tag
     udp_csum checksum = udp_csum::full;
 };
 

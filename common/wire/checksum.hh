@@ -95,9 +95,14 @@ inline uint64_t pseudo_header_sum_v4(const uint8_t* src, const uint8_t* dst, uin
 inline uint64_t pseudo_header_sum_v6(const uint8_t* src, const uint8_t* dst, uint8_t proto,
                                      uint32_t l4_len) noexcept
 {
-    const uint8_t tail[8] = {static_cast<uint8_t>(l4_len >> 24), static_cast<uint8_t>(l4_len >> 16),
-                             static_cast<uint8_t>(l4_len >> 8),  static_cast<uint8_t>(l4_len),
-                             0, 0, 0, proto};
+    const uint8_t tail[8] = {static_cast<uint8_t>(l4_len >> 24),
+                             static_cast<uint8_t>(l4_len >> 16),
+                             static_cast<uint8_t>(l4_len >> 8),
+                             static_cast<uint8_t>(l4_len),
+                             0,
+                             0,
+                             0,
+                             proto};
     return csum_partial(tail, 8, csum_partial(dst, 16, csum_partial(src, 16)));
 }
 

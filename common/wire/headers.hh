@@ -24,8 +24,8 @@ inline constexpr uint16_t ethertype_qinq = 0x88a8; ///< 802.1ad S-tag
 inline constexpr uint8_t ip_proto_udp = 17;
 inline constexpr uint8_t ip_proto_icmpv6 = 58;
 
-inline constexpr uint16_t ipv4_flag_df = 0x4000;      ///< don't fragment
-inline constexpr uint16_t ipv4_flag_mf = 0x2000;      ///< more fragments
+inline constexpr uint16_t ipv4_flag_df = 0x4000;     ///< don't fragment
+inline constexpr uint16_t ipv4_flag_mf = 0x2000;     ///< more fragments
 inline constexpr uint16_t ipv4_frag_offset = 0x1fff; ///< fragment offset mask
 
 /// TTL / hop limit of packets we originate (the Linux default, as WireGuard's encapsulation uses).

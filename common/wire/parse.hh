@@ -32,13 +32,13 @@ struct outer_info {
 
 /// What parse_inner() learnt about a decrypted inner packet.
 struct inner_info {
-    uint8_t family;      ///< 4 or 6
-    uint8_t proto;       ///< IPv4 protocol or IPv6 next header
-    uint8_t ttl;         ///< IPv4 TTL or IPv6 hop limit
-    uint8_t header_len;  ///< IPv4 header length with options, or 40
-    uint32_t length;     ///< the packet's real length from its header (without WireGuard padding)
-    uint8_t src[16];     ///< source address; IPv4 in src[0..3], rest zero
-    uint8_t dst[16];     ///< destination address; IPv4 in dst[0..3], rest zero
+    uint8_t family;     ///< 4 or 6
+    uint8_t proto;      ///< IPv4 protocol or IPv6 next header
+    uint8_t ttl;        ///< IPv4 TTL or IPv6 hop limit
+    uint8_t header_len; ///< IPv4 header length with options, or 40
+    uint32_t length;    ///< the packet's real length from its header (without WireGuard padding)
+    uint8_t src[16];    ///< source address; IPv4 in src[0..3], rest zero
+    uint8_t dst[16];    ///< destination address; IPv4 in dst[0..3], rest zero
 };
 
 /// Parses an Ethernet frame carrying one UDP datagram over IPv4 or IPv6.

@@ -8,6 +8,7 @@
 namespace edgerelay::wire {
 namespace {
 
+// clang-format off
 constexpr std::array<const char*, verdict_count> names = {
     "ok",
 #define X(name, text) #name,
@@ -21,6 +22,7 @@ constexpr std::array<const char*, verdict_count> texts = {
     WIRE_VERDICTS(X)
 #undef X
 };
+// clang-format on
 
 } // namespace
 

@@ -20,13 +20,13 @@ enum message_type : uint8_t {
     message_type_transport = 4,
 };
 
-inline constexpr size_t wg_key_len = 32;        ///< Curve25519 public key
-inline constexpr size_t wg_aead_tag_len = 16;   ///< Poly1305 tag
-inline constexpr size_t wg_timestamp_len = 12;  ///< TAI64N
-inline constexpr size_t wg_mac_len = 16;        ///< mac1 / mac2 (keyed BLAKE2s-128)
+inline constexpr size_t wg_key_len = 32;       ///< Curve25519 public key
+inline constexpr size_t wg_aead_tag_len = 16;  ///< Poly1305 tag
+inline constexpr size_t wg_timestamp_len = 12; ///< TAI64N
+inline constexpr size_t wg_mac_len = 16;       ///< mac1 / mac2 (keyed BLAKE2s-128)
 inline constexpr size_t wg_cookie_len = 16;
 inline constexpr size_t wg_cookie_nonce_len = 24; ///< XChaCha20-Poly1305 nonce
-inline constexpr size_t wg_padding = 16;        ///< transport plaintext is padded to this multiple
+inline constexpr size_t wg_padding = 16; ///< transport plaintext is padded to this multiple
 inline constexpr uint16_t wg_default_port = 51820;
 
 // Multi-byte integer fields are byte arrays read through the accessors: the structs then have

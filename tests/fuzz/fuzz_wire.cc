@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The edgerelay Authors
-// libFuzzer target for the wire parsers, with a build→parse round trip on every frame that parses.
+// libFuzzer target for the wire parsers, with a build→parse round trip on whatever parses.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -42,8 +42,8 @@ void round_trip(std::span<const uint8_t> frame, const outer_info& o, bool ethern
         std::memcpy(t.src_mac, frame.data() + 6, 6);
     }
     const uint8_t* payload = frame.data() + o.payload_offset;
-    size_t h = ethernet ? outer_header_len(o.src.family, o.has_vlan)
-                        : ip_outer_header_len(o.src.family);
+    size_t h =
+        ethernet ? outer_header_len(o.src.family, o.has_vlan) : ip_outer_header_len(o.src.family);
     std::vector<uint8_t> g(h + o.payload_len);
     std::memcpy(g.data() + h, payload, o.payload_len);
     if (ethernet) {
@@ -78,8 +78,8 @@ void check_outer(std::span<const uint8_t> data, bool ethernet)
         (void)transport_counter(payload.data());
         // Treat the ciphertext as if it were the plaintext: it is only bytes to the parser.
         inner_info in;
-        auto plain = payload.subspan(wg_transport_header_len,
-                                     payload.size() - wg_transport_min_len);
+        auto plain =
+            payload.subspan(wg_transport_header_len, payload.size() - wg_transport_min_len);
         if (!plain.empty() && parse_inner(plain, in) == verdict::ok) {
             require(in.length <= plain.size() && in.length >= in.header_len);
         }

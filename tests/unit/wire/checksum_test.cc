@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The edgerelay Authors
 // Checksum helpers against RFC 1071's example, a word-by-word model, and DPDK's rte_ip.h.
-#include "common/wire/checksum.hh"
-
 #include <cstring>
 #include <random>
 #include <vector>
@@ -12,6 +10,7 @@
 
 #include "common/wire/build.hh"
 #include "common/wire/bytes.hh"
+#include "common/wire/checksum.hh"
 #include "tests/unit/wire/frames.hh"
 
 namespace edgerelay::wire {
@@ -109,9 +108,9 @@ TEST(checksum, udp_matches_dpdk)
             uint16_t stored = raw16(udp + 6);
             ASSERT_NE(stored, 0);
             std::memset(udp + 6, 0, 2);
-            uint16_t dpdk = family == 4
-                ? rte_ipv4_udptcp_cksum(reinterpret_cast<const rte_ipv4_hdr*>(ip), udp)
-                : rte_ipv6_udptcp_cksum(reinterpret_cast<const rte_ipv6_hdr*>(ip), udp);
+            uint16_t dpdk =
+                family == 4 ? rte_ipv4_udptcp_cksum(reinterpret_cast<const rte_ipv4_hdr*>(ip), udp)
+                            : rte_ipv6_udptcp_cksum(reinterpret_cast<const rte_ipv6_hdr*>(ip), udp);
             EXPECT_EQ(stored, dpdk) << "family " << int(family) << " len " << len;
             // And against the model over the explicit pseudo-header.
             std::vector<uint8_t> ph;
@@ -168,8 +167,8 @@ TEST(checksum, none_and_offload_modes)
         uint8_t* ip = g.data() + 14;
         uint8_t* udp = ip + (family == 4 ? 20 : 40);
         uint16_t dpdk = family == 4
-            ? rte_ipv4_phdr_cksum(reinterpret_cast<const rte_ipv4_hdr*>(ip), 0)
-            : rte_ipv6_phdr_cksum(reinterpret_cast<const rte_ipv6_hdr*>(ip), 0);
+                            ? rte_ipv4_phdr_cksum(reinterpret_cast<const rte_ipv4_hdr*>(ip), 0)
+                            : rte_ipv6_phdr_cksum(reinterpret_cast<const rte_ipv6_hdr*>(ip), 0);
         EXPECT_EQ(raw16(udp + 6), dpdk) << "family " << int(family);
     }
 }

@@ -25,8 +25,8 @@ using test::bytes;
 
 struct seed {
     const char* name;
-    verdict outer;    // parse_outer's verdict
-    uint8_t wg_type;  // classify_wg's type when outer is ok
+    verdict outer;   // parse_outer's verdict
+    uint8_t wg_type; // classify_wg's type when outer is ok
     bytes frame;
 };
 

@@ -28,7 +28,7 @@ namespace edgerelay::wire::test {
 
 using bytes = std::vector<uint8_t>;
 
-/// 192.0.2.1:51820 → 198.51.100.7:40000, or 2001:db8::1 → 2001:db8:ff::7 (documentation ranges).
+/// 192.0.2.1:51820 → 198.51.100.7:40000, or 2001:db8::1 → 2001:db8:ff::7 (documentation nets).
 inline outer_template make_template(uint8_t family, bool vlan, udp_csum csum = udp_csum::full)
 {
     outer_template t;
@@ -88,10 +88,10 @@ inline void fix_ipv4_checksum(bytes& f, size_t l3)
 /// A WireGuard message of the given type with filler contents and the right size.
 inline bytes wg_message(uint8_t type, size_t plaintext_len = 0)
 {
-    size_t n = type == message_type_initiation  ? sizeof(message_initiation)
-               : type == message_type_response  ? sizeof(message_response)
+    size_t n = type == message_type_initiation     ? sizeof(message_initiation)
+               : type == message_type_response     ? sizeof(message_response)
                : type == message_type_cookie_reply ? sizeof(message_cookie_reply)
-                                                : transport_message_len(plaintext_len);
+                                                   : transport_message_len(plaintext_len);
     bytes m(n);
     for (size_t i = 0; i < n; ++i) {
         m[i] = static_cast<uint8_t>(i * 7 + 3);

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The edgerelay Authors
 // Build→parse round trips, and one crafted packet for every verdict of WIRE_VERDICTS.
-#include "common/wire/parse.hh"
-
 #include <cstring>
 #include <functional>
 #include <set>
@@ -12,6 +10,7 @@
 
 #include "common/wire/build.hh"
 #include "common/wire/headers.hh"
+#include "common/wire/parse.hh"
 #include "common/wire/wireguard.hh"
 #include "tests/unit/wire/frames.hh"
 
@@ -190,8 +189,7 @@ bytes frame6()
     return test::make_frame(test::make_template(6, false), test::wg_message(4, 32));
 }
 
-template <typename Edit>
-bytes edited(bytes f, Edit e)
+template <typename Edit> bytes edited(bytes f, Edit e)
 {
     e(f);
     return f;
@@ -238,12 +236,10 @@ std::vector<crafted> crafted_cases()
         f.resize(14 + 40);
         return outer(f);
     });
-    add("IPv4 ethertype, version 6", verdict::ipv4_bad_version, [] {
-        return outer(edited(frame4(), [](bytes& f) { f[14] = 0x65; }));
-    });
-    add("IPv4 IHL 4", verdict::ipv4_bad_ihl, [] {
-        return outer(edited(frame4(), [](bytes& f) { f[14] = 0x44; }));
-    });
+    add("IPv4 ethertype, version 6", verdict::ipv4_bad_version,
+        [] { return outer(edited(frame4(), [](bytes& f) { f[14] = 0x65; })); });
+    add("IPv4 IHL 4", verdict::ipv4_bad_ihl,
+        [] { return outer(edited(frame4(), [](bytes& f) { f[14] = 0x44; })); });
     add("IPv4 total length < header", verdict::ipv4_bad_total_length, [] {
         return outer(edited(frame4(), [](bytes& f) {
             store_be16(&f[16], 19);
@@ -255,9 +251,8 @@ std::vector<crafted> crafted_cases()
         f.pop_back();
         return outer(f);
     });
-    add("IPv4 header bit flip", verdict::ipv4_bad_checksum, [] {
-        return outer(edited(frame4(), [](bytes& f) { f[14 + 8] ^= 0x01; }));
-    });
+    add("IPv4 header bit flip", verdict::ipv4_bad_checksum,
+        [] { return outer(edited(frame4(), [](bytes& f) { f[14 + 8] ^= 0x01; })); });
     add("IPv4 MF set", verdict::ipv4_fragment, [] {
         return outer(edited(frame4(), [](bytes& f) {
             store_be16(&f[20], ipv4_flag_mf);
@@ -281,23 +276,19 @@ std::vector<crafted> crafted_cases()
         f.resize(14 + 39);
         return outer(f);
     });
-    add("IPv6 ethertype, version 4", verdict::ipv6_bad_version, [] {
-        return outer(edited(frame6(), [](bytes& f) { f[14] = 0x45; }));
-    });
+    add("IPv6 ethertype, version 4", verdict::ipv6_bad_version,
+        [] { return outer(edited(frame6(), [](bytes& f) { f[14] = 0x45; })); });
     add("IPv6 payload length beyond frame", verdict::ipv6_bad_payload_length, [] {
         auto f = frame6();
         f.pop_back();
         return outer(f);
     });
-    add("IPv6 hop-by-hop", verdict::ipv6_ext_header, [] {
-        return outer(edited(frame6(), [](bytes& f) { f[14 + 6] = 0; }));
-    });
-    add("IPv6 fragment header", verdict::ipv6_ext_header, [] {
-        return outer(edited(frame6(), [](bytes& f) { f[14 + 6] = 44; }));
-    });
-    add("IPv6 ICMPv6", verdict::not_udp, [] {
-        return outer(edited(frame6(), [](bytes& f) { f[14 + 6] = ip_proto_icmpv6; }));
-    });
+    add("IPv6 hop-by-hop", verdict::ipv6_ext_header,
+        [] { return outer(edited(frame6(), [](bytes& f) { f[14 + 6] = 0; })); });
+    add("IPv6 fragment header", verdict::ipv6_ext_header,
+        [] { return outer(edited(frame6(), [](bytes& f) { f[14 + 6] = 44; })); });
+    add("IPv6 ICMPv6", verdict::not_udp,
+        [] { return outer(edited(frame6(), [](bytes& f) { f[14 + 6] = ip_proto_icmpv6; })); });
     add("IPv4 with 7-byte UDP", verdict::udp_truncated, [] {
         auto f = test::make_frame(test::make_template(4, false), {});
         f.pop_back();
@@ -316,21 +307,16 @@ std::vector<crafted> crafted_cases()
             store_be16(&f[34 + 4], static_cast<uint16_t>(load_be16(&f[34 + 4]) + 1));
         }));
     });
-    add("UDP length 7", verdict::udp_bad_length, [] {
-        return outer(edited(frame6(), [](bytes& f) { store_be16(&f[54 + 4], 7); }));
-    });
-    add("UDP source port 0", verdict::udp_port_zero, [] {
-        return outer(edited(frame4(), [](bytes& f) { store_be16(&f[34], 0); }));
-    });
-    add("UDP destination port 0", verdict::udp_port_zero, [] {
-        return outer(edited(frame6(), [](bytes& f) { store_be16(&f[54 + 2], 0); }));
-    });
-    add("IPv6 UDP checksum 0", verdict::udp6_zero_checksum, [] {
-        return outer(edited(frame6(), [](bytes& f) { store_be16(&f[54 + 6], 0); }));
-    });
-    add("IPv4 UDP checksum 0 is fine", verdict::ok, [] {
-        return outer(test::make_frame(test::make_template(4, false, udp_csum::none), {1}));
-    });
+    add("UDP length 7", verdict::udp_bad_length,
+        [] { return outer(edited(frame6(), [](bytes& f) { store_be16(&f[54 + 4], 7); })); });
+    add("UDP source port 0", verdict::udp_port_zero,
+        [] { return outer(edited(frame4(), [](bytes& f) { store_be16(&f[34], 0); })); });
+    add("UDP destination port 0", verdict::udp_port_zero,
+        [] { return outer(edited(frame6(), [](bytes& f) { store_be16(&f[54 + 2], 0); })); });
+    add("IPv6 UDP checksum 0", verdict::udp6_zero_checksum,
+        [] { return outer(edited(frame6(), [](bytes& f) { store_be16(&f[54 + 6], 0); })); });
+    add("IPv4 UDP checksum 0 is fine", verdict::ok,
+        [] { return outer(test::make_frame(test::make_template(4, false, udp_csum::none), {1})); });
 
     add("3-byte WireGuard payload", verdict::wg_truncated, [] { return wg({1, 0, 0}); });
     add("type 0", verdict::wg_unknown_type, [] {
@@ -374,8 +360,10 @@ std::vector<crafted> crafted_cases()
         return wg(m, true);
     });
     add("empty inner", verdict::inner_truncated, [] { return inner({}); });
-    add("19-byte inner IPv4", verdict::inner_truncated, [] { return inner(test::inner_v4(19, 19)); });
-    add("39-byte inner IPv6", verdict::inner_truncated, [] { return inner(test::inner_v6(0, 39)); });
+    add("19-byte inner IPv4", verdict::inner_truncated,
+        [] { return inner(test::inner_v4(19, 19)); });
+    add("39-byte inner IPv6", verdict::inner_truncated,
+        [] { return inner(test::inner_v6(0, 39)); });
     add("inner IPv4 options beyond span", verdict::inner_truncated, [] {
         auto p = test::inner_v4(20, 20);
         p[0] = 0x46;

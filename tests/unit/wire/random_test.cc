@@ -196,7 +196,8 @@ void check_frame(const bytes& f, int& oks, std::set<verdict>& seen)
     }
     // Raw IP parse of the same bytes minus the Ethernet header must agree for untagged IP.
     if (f.size() > 14 && !o.has_vlan &&
-        ((o.ethertype == 0x0800 && f[14] >> 4 == 4) || (o.ethertype == 0x86dd && f[14] >> 4 == 6))) {
+        ((o.ethertype == 0x0800 && f[14] >> 4 == 4) ||
+         (o.ethertype == 0x86dd && f[14] >> 4 == 6))) {
         outer_info r;
         verdict rv = parse_ip_outer(std::span(f).subspan(14), r);
         ASSERT_EQ(rv, v);
@@ -255,8 +256,8 @@ TEST(random, frames_never_crash_and_verdicts_are_named)
                     f[rng() % std::min<size_t>(80, f.size())] = static_cast<uint8_t>(rng());
                     break;
                 case 4: { // a boundary value in a 16-bit field of the headers
-                    static const uint16_t interesting[] = {0, 1, 7, 8, 0x8100, 0x88a8, 0x0800,
-                                                           0x86dd, 0x2000, 0xffff};
+                    static const uint16_t interesting[] = {0,      1,      7,      8,      0x8100,
+                                                           0x88a8, 0x0800, 0x86dd, 0x2000, 0xffff};
                     size_t at = rng() % std::min<size_t>(80, f.size());
                     if (at + 1 < f.size()) {
                         store_be16(&f[at], interesting[rng() % std::size(interesting)]);

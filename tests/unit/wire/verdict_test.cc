@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The edgerelay Authors
 // The verdict list: names are unique counter names and every entry has a text.
-#include "common/wire/verdict.hh"
-
 #include <cctype>
 #include <cstring>
 #include <set>
 #include <string>
 
 #include <gtest/gtest.h>
+
+#include "common/wire/verdict.hh"
 
 namespace edgerelay::wire {
 namespace {

@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The edgerelay Authors
 // WireGuard message sizes, field layout, classification and padding rules.
-#include "common/wire/wireguard.hh"
-
 #include <cstddef>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "common/wire/wireguard.hh"
 #include "tests/unit/wire/frames.hh"
 
 namespace edgerelay::wire {
@@ -35,8 +34,7 @@ TEST(wireguard, little_endian_fields)
 {
     std::vector<uint8_t> m(16);
     write_transport_header(m.data(), 0xa1b2c3d4, 0x0102030405060708ull);
-    const std::vector<uint8_t> want = {4, 0, 0, 0, 0xd4, 0xc3, 0xb2, 0xa1,
-                                       8, 7, 6, 5, 4, 3, 2, 1};
+    const std::vector<uint8_t> want = {4, 0, 0, 0, 0xd4, 0xc3, 0xb2, 0xa1, 8, 7, 6, 5, 4, 3, 2, 1};
     EXPECT_EQ(m, want);
     EXPECT_EQ(transport_receiver_index(m.data()), 0xa1b2c3d4u);
     EXPECT_EQ(transport_counter(m.data()), 0x0102030405060708ull);
