@@ -2,9 +2,9 @@
 // Copyright 2026 The edgerelay Authors
 // uring_tun_port in a private network namespace: kernel stack <-> TUN <-> port, both I/O modes.
 //
-//   test thread (own netns)          kernel                      port
-//   UDP socket ──sendto 10.99.0.2──► route 10.99.0.0/24 ──► ertest0 ──► rx_burst
-//   UDP socket ◄──recv 10.99.0.1:7777 ◄── IP input ◄──────── ertest0 ◄── tx_burst
+//   test thread (own netns)      kernel                         port
+//   UDP socket -- to 10.99.0.2 --> route 10.99.0.0/24 --> ertest0 --> rx_burst
+//   UDP socket <-- 10.99.0.1:7777 <-- IP input <--------- ertest0 <-- tx_burst
 //
 // Needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN for unshare); skips otherwise. Each case
 // runs on its own thread that unshares its network namespace, so the rest of the binary
