@@ -358,6 +358,37 @@ TEST_P(udp_port_test, two_queues_share_the_port)
     port.reset();
 }
 
+// Test that a queue driven from a worker thread (not the one that built the port) works,
+// and that destroying the port after that thread exited releases everything.
+TEST_P(udp_port_test, queue_used_from_worker_thread)
+{
+    const udp_case c = GetParam();
+    auto port = std::make_unique<uring_udp_port>(base_config(c));
+    client cl(c.client_family);
+    std::thread worker([&] {
+        std::array<pkt*, 32> burst{};
+        port->rx_burst(0, burst); // arms from this thread
+        for (unsigned i = 0; i < 8; ++i) {
+            cl.send_to(port->local_port(), datagram(i));
+        }
+        std::vector<rte_mbuf*> got = collect(*port, 0, 8);
+        ASSERT_EQ(got.size(), 8u);
+        size_t sent = 0;
+        for (int tries = 0; sent < got.size() && tries < 100000; ++tries) {
+            sent += port->tx_burst(0, std::span<pkt* const>(got.data() + sent,
+                                                            got.size() - sent));
+        }
+        ASSERT_EQ(sent, got.size());
+    });
+    worker.join();
+    for (unsigned i = 0; i < 8; ++i) {
+        std::vector<uint8_t> d;
+        ASSERT_TRUE(cl.recv(d)) << "echo " << i << " not received";
+        EXPECT_EQ(d, datagram(i));
+    }
+    port.reset(); // TearDown checks that every mbuf came back
+}
+
 INSTANTIATE_TEST_SUITE_P(
     udp, udp_port_test,
     testing::Values(udp_case{udp_family::ipv4, AF_INET, false},
