@@ -16,29 +16,29 @@ namespace edgerelay::wire {
 /// the fields learnt before the failing check are set (the rest are zero): ethertype, has_vlan,
 /// vlan_tci and ip_proto let a caller punt ARP or ICMPv6 neighbour discovery.
 struct outer_info {
-    endpoint src;            ///< sender's address and UDP source port
-    endpoint dst;            ///< our address and UDP destination port
-    uint32_t l3_len;         ///< IP packet length from the IP header; excludes Ethernet padding
-    uint16_t l3_offset;      ///< start of the IP header
-    uint16_t l4_offset;      ///< start of the UDP header
-    uint16_t payload_offset; ///< start of the UDP payload (the WireGuard message)
-    uint16_t payload_len;    ///< UDP payload length (UDP length minus 8)
-    uint16_t ethertype;      ///< after any VLAN tag; set to the IP version's for raw IP
-    uint16_t vlan_tci;       ///< tag control information (PCP, DEI, VID) if has_vlan
-    bool has_vlan;           ///< one 802.1Q tag was present
-    uint8_t ip_proto;        ///< IPv4 protocol or IPv6 next header, once read
-    uint8_t ttl;             ///< IPv4 TTL or IPv6 hop limit
+    endpoint src;                ///< sender's address and UDP source port
+    endpoint dst;                ///< our address and UDP destination port
+    uint32_t l3_len = 0;         ///< IP packet length from the IP header; excludes Ethernet padding
+    uint16_t l3_offset = 0;      ///< start of the IP header
+    uint16_t l4_offset = 0;      ///< start of the UDP header
+    uint16_t payload_offset = 0; ///< start of the UDP payload (the WireGuard message)
+    uint16_t payload_len = 0;    ///< UDP payload length (UDP length minus 8)
+    uint16_t ethertype = 0;      ///< after any VLAN tag; set to the IP version's for raw IP
+    uint16_t vlan_tci = 0;       ///< tag control information (PCP, DEI, VID) if has_vlan
+    bool has_vlan = false;       ///< one 802.1Q tag was present
+    uint8_t ip_proto = 0;        ///< IPv4 protocol or IPv6 next header, once read
+    uint8_t ttl = 0;             ///< IPv4 TTL or IPv6 hop limit
 };
 
 /// What parse_inner() learnt about a decrypted inner packet.
 struct inner_info {
-    uint8_t family;     ///< 4 or 6
-    uint8_t proto;      ///< IPv4 protocol or IPv6 next header
-    uint8_t ttl;        ///< IPv4 TTL or IPv6 hop limit
-    uint8_t header_len; ///< IPv4 header length with options, or 40
-    uint32_t length;    ///< the packet's real length from its header (without WireGuard padding)
-    uint8_t src[16];    ///< source address; IPv4 in src[0..3], rest zero
-    uint8_t dst[16];    ///< destination address; IPv4 in dst[0..3], rest zero
+    uint8_t family = 0;     ///< 4 or 6
+    uint8_t proto = 0;      ///< IPv4 protocol or IPv6 next header
+    uint8_t ttl = 0;        ///< IPv4 TTL or IPv6 hop limit
+    uint8_t header_len = 0; ///< IPv4 header length with options, or 40
+    uint32_t length = 0;  ///< the packet's real length from its header (without WireGuard padding)
+    uint8_t src[16] = {}; ///< source address; IPv4 in src[0..3], rest zero
+    uint8_t dst[16] = {}; ///< destination address; IPv4 in dst[0..3], rest zero
 };
 
 /// Parses an Ethernet frame carrying one UDP datagram over IPv4 or IPv6.

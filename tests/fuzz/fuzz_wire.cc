@@ -88,6 +88,7 @@ void check_outer(std::span<const uint8_t> data, bool ethernet)
 
 } // namespace
 
+// NOLINTNEXTLINE(readability-identifier-naming): the name libFuzzer calls
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
     std::span<const uint8_t> in(data, size);
