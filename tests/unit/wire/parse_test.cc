@@ -66,6 +66,26 @@ TEST(parse, round_trip_ethernet)
     }
 }
 
+TEST(parse, builder_golden_bytes)
+{
+    // Expected header computed independently (Python struct + RFC 1071 sum) for a VLAN-tagged
+    // IPv4 datagram carrying bytes 0..31.
+    const bytes want = {
+        0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x02, 0x00, 0x00, 0x00, 0x00, 0x01, // MACs
+        0x81, 0x00, 0x20, 0x64, 0x08, 0x00,                                     // 802.1Q, IPv4
+        0x45, 0x00, 0x00, 0x3c, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11, 0x4e, 0x75, // IPv4 header
+        0xc0, 0x00, 0x02, 0x01, 0xc6, 0x33, 0x64, 0x07,                         // addresses
+        0xca, 0x6c, 0x9c, 0x40, 0x00, 0x28, 0xbb, 0xb3,                         // UDP header
+    };
+    bytes payload(32);
+    for (size_t i = 0; i < payload.size(); ++i) {
+        payload[i] = static_cast<uint8_t>(i);
+    }
+    auto f = test::make_frame(test::make_template(4, true), payload);
+    ASSERT_EQ(f.size(), want.size() + payload.size());
+    EXPECT_EQ(bytes(f.begin(), f.begin() + static_cast<std::ptrdiff_t>(want.size())), want);
+}
+
 TEST(parse, round_trip_raw_ip)
 {
     for (uint8_t family : {4, 6}) {
