@@ -26,7 +26,9 @@ class eal_environment : public ::testing::Environment {
 public:
     void SetUp() override
     {
-        std::string extra = "--no-huge -m 768 --in-memory --no-pci --log-level=*:warning";
+        // --in-memory is refused together with --no-huge (it implies legacy memory); --no-shconf
+        // keeps parallel test binaries from sharing runtime files instead.
+        std::string extra = "--no-huge -m 1024 --no-shconf --no-pci --log-level=*:warning";
         if (const char* env = std::getenv("EDGERELAY_TEST_EAL_ARGS")) {
             extra = env;
         }
