@@ -210,19 +210,23 @@ TEST(tables, prefix6_differential)
         }
         return a;
     };
-    auto random_depth = [&]() -> uint8_t { return static_cast<uint8_t>(rng() % 129); };
+    // Every depth from /0 to /128 occurs, but short ones rarely: deleting a /d below /24
+    // rewrites 2^(24-d) tbl24 entries in each copy, which would dominate the run time.
+    auto random_depth = [&]() -> uint8_t {
+        return static_cast<uint8_t>(rng() % 16 == 0 ? rng() % 129 : 16 + rng() % 113);
+    };
 
     std::map<std::pair<addr6, uint8_t>, uint32_t> model;
     const int ops = 100'000;
     for (int op = 0; op < ops; ++op) {
         uint64_t kind = rng() % 10;
-        if (kind < 4 && model.size() < 200) {
+        if (kind < 3 && model.size() < 200) {
             addr6 a = random_addr();
             uint8_t d = random_depth();
             uint32_t v = rng() % 8 == 0 ? next_hop_local : static_cast<uint32_t>(rng() % (prefix_table6::max_peer_id6 + 1));
             ASSERT_EQ(t->add(a.data(), d, v), 0) << op;
             model[{mask6(a, d), d}] = v;
-        } else if (kind < 6 && !model.empty()) {
+        } else if (kind < 5 && !model.empty()) {
             if (rng() % 4 == 0) {
                 addr6 a = random_addr();
                 uint8_t d = random_depth();
@@ -520,7 +524,7 @@ TEST(tables, concurrent_writer_and_reader)
         ASSERT_EQ(ts->peers().activate(id), 0);
     }
     uint32_t generation = 0;
-    for (int op = 0; op < 3000; ++op) {
+    for (int op = 0; op < 1500; ++op) {
         uint64_t kind = rng() % 4;
         uint32_t j = static_cast<uint32_t>(rng() % 6);
         uint32_t value = j * 1000 + static_cast<uint32_t>(rng() % 1000);
