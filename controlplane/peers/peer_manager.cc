@@ -260,18 +260,10 @@ void peer_manager::learn_endpoint(peer& p, const abi::punted_packet& pkt)
 
 void peer_manager::install_keys(peer& p, transport_keys&& keys)
 {
+    // The dataplane applies the same slot rules as keypair_slots (the kernel's
+    // add_new_keypair), so one install command mirrors the whole transition: the keypairs
+    // pushed out are retired there without being named.
     const bool initiator = keys.initiator;
-    auto old_current = index_of(p.slots.current());
-    auto old_previous = index_of(p.slots.previous());
-    const bool had_next = p.slots.next().has_value();
-    // Commands that make the dataplane's slots match keypair_slots' rules (see the header):
-    if (initiator && had_next && old_current) {
-        // keypair_slots moves next to previous and drops current; the dataplane's rotation
-        // would keep current as previous instead, so retire it first.
-        emit_retire(p, *old_current);
-    } else if (!initiator && old_previous) {
-        emit_retire(p, *old_previous);  // installing next leaves previous alone
-    }
     retired_keypairs gone = p.slots.install(std::move(keys));
     for (size_t i = 0; i < gone.count; ++i) {
         release_index(gone.local_index[i]);

@@ -88,13 +88,14 @@ struct handshake_counters {
 /// time comes from the clock, randomness from the random_source. Not thread-safe: one
 /// control-plane thread calls every method.
 ///
-/// Keypair commands assume the dataplane's slot semantics (dataplane/tables/peer_table.hh):
-///  - install_keypair into current performs WireGuard's rotation: previous <- current,
-///    current <- new; the old previous is retired by the dataplane itself.
-///  - install_keypair into next replaces next (the old next is retired by the dataplane).
-///  - the dataplane promotes next to current by itself on the first packet received with it;
-///    the process reports that through on_keypair_confirmed (or an rb_keypair readback).
-///  - every other removal is an explicit retire_keypair by local index.
+/// Keypair commands rely on the dataplane applying keypair_slots' rules (the kernel's
+/// add_new_keypair; dataplane/applier.cc does):
+///  - install_keypair into current: previous <- current, current <- new; if next was set,
+///    previous <- next instead and the old current goes.
+///  - install_keypair into next: replaces next and drops previous.
+///  - the dataplane promotes next to current by itself on the first packet received with it
+///    and reports it (on_keypair_confirmed, or an rb_keypair readback in slot current).
+///  - every other removal (age, zeroing) is an explicit retire_keypair by local index.
 class peer_manager {
 public:
     /// @param identity our static key and cookie checker; must outlive the manager.

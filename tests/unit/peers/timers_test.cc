@@ -174,7 +174,7 @@ TEST(peers_timers, zeroing_counts_from_the_newest_session)
     ASSERT_EQ(t.a.out.count(command_type::install_keypair), 2u);
     t.drop_a_to_b = t.drop_b_to_a = true;
 
-    t.run_for(zero_key_material_after - 10s);  // 540 s after the first session
+    t.run_for(zero_key_material_after - rekey_after_time - 10s);  // 540 s after the first
     EXPECT_NE(t.a.pm.snapshot(back_to_back::b_at_a)->handshake_state, handshake::state::zeroed);
     t.run_for(rekey_after_time - 100ms);
     EXPECT_NE(t.a.pm.snapshot(back_to_back::b_at_a)->handshake_state, handshake::state::zeroed);
