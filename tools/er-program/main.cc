@@ -95,11 +95,27 @@ void print_event(const abi::event& ev)
     const auto& b = ev.body;
     switch (ev.type) {
     case abi::event_type::rb_peer:
-        std::printf("peer %u endpoint %s port %u local %s src-mac %s dst-mac %s\n",
-                    b.rb_peer.peer, format_endpoint(b.rb_peer.remote).c_str(),
-                    b.rb_peer.port_index, format_endpoint(b.rb_peer.local).c_str(),
-                    format_mac(b.rb_peer.src_mac).c_str(), format_mac(b.rb_peer.dst_mac).c_str());
+    {
+        // Printed in the statement syntax, leaving out what is unset, so it reads like the file.
+        const auto& p = b.rb_peer;
+        std::string line = "peer " + std::to_string(p.peer);
+        if (!p.remote.empty()) {
+            line += " endpoint " + format_endpoint(p.remote) + " port " +
+                    std::to_string(p.port_index);
+        }
+        if (!p.local.empty()) {
+            line += " local " + format_endpoint(p.local);
+        }
+        static const uint8_t zero_mac[6] = {};
+        if (std::memcmp(p.src_mac, zero_mac, 6) != 0) {
+            line += " src-mac " + format_mac(p.src_mac);
+        }
+        if (std::memcmp(p.dst_mac, zero_mac, 6) != 0) {
+            line += " dst-mac " + format_mac(p.dst_mac);
+        }
+        std::printf("%s\n", line.c_str());
         break;
+    }
     case abi::event_type::rb_keypair:
         std::printf("keypair %u slot %s local-index %u remote-index %u%s age-ms %lu counter %lu\n",
                     b.rb_keypair.peer, slot_name(b.rb_keypair.slot), b.rb_keypair.local_index,
@@ -220,8 +236,9 @@ int readback(abi::segment& seg, const cli& c)
     return 0;
 }
 
-int program(const cli& c)
+int program(const cli& c_in)
 {
+    cli c = c_in;
     std::string text;
     if (c.file == "-") {
         std::ostringstream ss;
@@ -237,6 +254,9 @@ int program(const cli& c)
         std::ostringstream ss;
         ss << in.rdbuf();
         text = ss.str();
+    }
+    if (c.file == "-") {
+        c.file = "<stdin>"; // the name errors are reported under
     }
     std::vector<parse_error> errors;
     auto cmds = compile_program(text, errors);
