@@ -51,7 +51,8 @@ B=(--listen 10.0.0.2:51820 --send-key "$K2" --recv-key "$K1"
 start_b() {
     bg b "$WGFLOW" "$@"
     B_PID=$BG_PID
-    wait_udp_listen b 51820 || fail "wgflow in b never bound its socket: $(cat "$(bg_err "$B_PID")")"
+    wait_udp_listen b 51820 ||
+        fail "wgflow in b never bound its socket: $(cat "$(bg_err "$B_PID")")"
 }
 
 # Waits for B and checks its exit status; B_JSON is its summary file.

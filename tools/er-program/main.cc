@@ -20,10 +20,11 @@
 namespace edgerelay::tools::program {
 namespace {
 
-const char* const usage = R"(Usage: er-program [options] FILE      program the dataplane from FILE ('-' = stdin)
-       er-program [options] --readback   print the dataplane's peers, keypairs and routes
-       er-program --check FILE           compile and validate FILE offline, touch nothing
-       er-program --gen-keys             print two fresh random base64 keys, one per line
+const char* const usage =
+    R"(Usage: er-program [options] FILE     program the dataplane from FILE (- = stdin)
+       er-program [options] --readback  print the dataplane's peers, keypairs and routes
+       er-program --check FILE          compile and validate FILE offline, touch nothing
+       er-program --gen-keys            print two fresh random base64 keys, one per line
 
 Programs a running edgerelay-dataplane directly through its shared-memory segment, as the
 control plane would: each statement becomes one or more commands, validated locally

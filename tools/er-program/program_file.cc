@@ -14,7 +14,8 @@
 
 namespace edgerelay::tools::program {
 
-const char* const syntax_help = R"(Program file: one statement per line; '#' starts a comment. IDs are peer ids, ADDR:PORT
+const char* const syntax_help =
+    R"(Program file: one statement per line; '#' starts a comment. IDs are peer ids, ADDR:PORT
 is an underlay endpoint ([v6]:port for IPv6), PREFIX an IPv4 or IPv6 prefix with no host bits.
   peer ID [endpoint ADDR:PORT] [port N] [local ADDR:PORT] [src-mac MAC] [dst-mac MAC]
         add_peer; with endpoint also set_endpoint (port N = underlay port index, default 0)
@@ -222,7 +223,7 @@ void compile_words(const words& w, std::vector<abi::command>& out)
     std::string_view verb = w[0];
     using ct = abi::command_type;
     if (verb == "peer") {
-        need(w, 2, "peer ID [endpoint ADDR:PORT] [port N] [local ADDR:PORT] [src-mac M] [dst-mac M]");
+        need(w, 2, "peer ID [endpoint ADDR:PORT] [port N] [local ADDR:PORT] [src-mac M] ...");
         auto add = make(ct::add_peer);
         add.body.peer.peer = peer(w[1]);
         auto set = make(ct::set_endpoint);

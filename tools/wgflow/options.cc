@@ -285,34 +285,40 @@ std::optional<options> parse_options(int argc, char** argv)
 {
     options o;
     bool have_listen = false;
-    using setter = std::function<void(std::string_view)>;
+    using setter = std::function<void(std::string_view name, std::string_view value)>;
     // Options taking a value; flags are handled below.
     const std::map<std::string_view, setter> with_value = {
-        {"--listen", [&](auto v) { o.listen = parse_endpoint("--listen", v); have_listen = true; }},
-        {"--relay", [&](auto v) { o.relay = parse_endpoint("--relay", v); }},
-        {"--send-key", [&](auto v) { o.send_key = parse_key("--send-key", v); o.have_send_key = true; }},
-        {"--recv-key", [&](auto v) { o.recv_key = parse_key("--recv-key", v); o.have_recv_key = true; }},
-        {"--local-index", [&](auto v) { o.local_index = parse_uint("--local-index", v, UINT32_MAX); }},
-        {"--remote-index", [&](auto v) { o.remote_index = parse_uint("--remote-index", v, UINT32_MAX); }},
-        {"--src", [&](auto v) { o.src = parse_inner("--src", v); }},
-        {"--dst", [&](auto v) { o.dst = parse_inner("--dst", v); }},
-        {"--sport", [&](auto v) { o.sport = parse_uint<uint16_t>("--sport", v, 65535); }},
-        {"--dport", [&](auto v) { o.dport = parse_uint<uint16_t>("--dport", v, 65535); }},
-        {"--counter-start", [&](auto v) { o.counter_start = parse_uint("--counter-start", v, UINT64_MAX >> 1); }},
-        {"--timeout", [&](auto v) { o.timeout_s = parse_double("--timeout", v); }},
-        {"--rate", [&](auto v) { o.rate_pps = parse_double("--rate", v); }},
-        {"--count", [&](auto v) { o.count = parse_uint("--count", v, UINT64_MAX >> 1); }},
-        {"--size", [&](auto v) { o.size = parse_uint("--size", v, UINT32_MAX); }},
-        {"--keepalive-every", [&](auto v) { o.keepalive_every = parse_uint("--keepalive-every", v, UINT64_MAX); }},
-        {"--duplicate-every", [&](auto v) { o.duplicate_every = parse_uint("--duplicate-every", v, UINT64_MAX); }},
-        {"--duplicate-lag", [&](auto v) { o.duplicate_lag = parse_uint("--duplicate-lag", v, UINT32_MAX); }},
-        {"--linger", [&](auto v) { o.linger_s = parse_double("--linger", v); }},
-        {"--record", [&](auto v) { o.record_path = std::string(v); }},
-        {"--from", [&](auto v) { o.replay_path = std::string(v); }},
-        {"--expect", [&](auto v) { o.expect = parse_uint("--expect", v, UINT64_MAX >> 1); }},
-        {"--min-ratio", [&](auto v) { o.min_ratio = parse_double("--min-ratio", v); }},
-        {"--idle", [&](auto v) { o.idle_s = parse_double("--idle", v); }},
-        {"--tun", [&](auto v) { o.tun_name = std::string(v); }},
+        {"--listen", [&](auto n, auto v) { o.listen = parse_endpoint(n, v); have_listen = true; }},
+        {"--relay", [&](auto n, auto v) { o.relay = parse_endpoint(n, v); }},
+        {"--send-key",
+         [&](auto n, auto v) { o.send_key = parse_key(n, v); o.have_send_key = true; }},
+        {"--recv-key",
+         [&](auto n, auto v) { o.recv_key = parse_key(n, v); o.have_recv_key = true; }},
+        {"--local-index", [&](auto n, auto v) { o.local_index = parse_uint(n, v, UINT32_MAX); }},
+        {"--remote-index", [&](auto n, auto v) { o.remote_index = parse_uint(n, v, UINT32_MAX); }},
+        {"--src", [&](auto n, auto v) { o.src = parse_inner(n, v); }},
+        {"--dst", [&](auto n, auto v) { o.dst = parse_inner(n, v); }},
+        {"--sport", [&](auto n, auto v) { o.sport = parse_uint<uint16_t>(n, v, 65535); }},
+        {"--dport", [&](auto n, auto v) { o.dport = parse_uint<uint16_t>(n, v, 65535); }},
+        {"--counter-start",
+         [&](auto n, auto v) { o.counter_start = parse_uint(n, v, UINT64_MAX >> 1); }},
+        {"--timeout", [&](auto n, auto v) { o.timeout_s = parse_double(n, v); }},
+        {"--rate", [&](auto n, auto v) { o.rate_pps = parse_double(n, v); }},
+        {"--count", [&](auto n, auto v) { o.count = parse_uint(n, v, UINT64_MAX >> 1); }},
+        {"--size", [&](auto n, auto v) { o.size = parse_uint(n, v, UINT32_MAX); }},
+        {"--keepalive-every",
+         [&](auto n, auto v) { o.keepalive_every = parse_uint(n, v, UINT64_MAX); }},
+        {"--duplicate-every",
+         [&](auto n, auto v) { o.duplicate_every = parse_uint(n, v, UINT64_MAX); }},
+        {"--duplicate-lag",
+         [&](auto n, auto v) { o.duplicate_lag = parse_uint(n, v, UINT32_MAX); }},
+        {"--linger", [&](auto n, auto v) { o.linger_s = parse_double(n, v); }},
+        {"--record", [&](auto, auto v) { o.record_path = std::string(v); }},
+        {"--from", [&](auto, auto v) { o.replay_path = std::string(v); }},
+        {"--expect", [&](auto n, auto v) { o.expect = parse_uint(n, v, UINT64_MAX >> 1); }},
+        {"--min-ratio", [&](auto n, auto v) { o.min_ratio = parse_double(n, v); }},
+        {"--idle", [&](auto n, auto v) { o.idle_s = parse_double(n, v); }},
+        {"--tun", [&](auto, auto v) { o.tun_name = std::string(v); }},
     };
     const std::map<std::string_view, mode> modes = {
         {"send", mode::send}, {"recv", mode::recv}, {"echo", mode::echo},
@@ -355,7 +361,7 @@ std::optional<options> parse_options(int argc, char** argv)
             }
             value = argv[++i];
         }
-        opt->second(*value);
+        opt->second(name, *value);
     }
     if (o.what == mode::none && !o.tun_name.empty()) {
         o.what = mode::tun;

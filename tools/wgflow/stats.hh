@@ -13,7 +13,7 @@ struct stats {
     // Sending side.
     uint64_t sent = 0;            ///< data messages sealed with a fresh counter and sent
     uint64_t keepalives_sent = 0;
-    uint64_t dup_sent = 0;        ///< earlier messages sent again unchanged (--duplicate-every, replay)
+    uint64_t dup_sent = 0;        ///< earlier messages resent unchanged (--duplicate-every, replay)
     uint64_t send_errors = 0;
     uint64_t echoed = 0;          ///< echo: answers sent
     // Receiving side, in the order open() judges a datagram.
