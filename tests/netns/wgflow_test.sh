@@ -82,8 +82,10 @@ expect_field "$B_JSON" duplicates 0
 expect_field "$B_JSON" replayed 0
 expect_field "$B_JSON" bad_tag 0
 expect_field "$B_JSON" lost 0
-expect_field "$B_JSON" keepalives 20
-pass "2000 packets delivered once each, 20 keepalives"
+# The 20th keepalive follows the 2000th packet, so B may stop just before it arrives.
+ka=$(json_field "$B_JSON" keepalives)
+[ "$ka" -ge 19 ] && [ "$ka" -le 20 ] || fail "keepalives is $ka, expected 19 or 20"
+pass "2000 packets delivered once each, $ka keepalives"
 
 # Test that resending every 10th message unchanged is caught by the receiver's replay window:
 # 200 replays dropped, all 2000 packets delivered, no duplicate reaches the inner layer.
