@@ -64,6 +64,7 @@ enum class error : uint16_t {
     not_found,      ///< entry to remove or update is absent (applier)
     timeout,        ///< an RCU grace period did not complete in time (applier)
     internal,       ///< the dataplane failed for a reason not caused by the command
+    unsupported,    ///< a valid command this dataplane does not implement (splices, for now)
     count           // keep last
 };
 
@@ -211,6 +212,8 @@ enum class event_type : uint16_t {
     rb_allowed_ip,     ///< readback item
     rb_splice,         ///< readback item
     readback_done,     ///< end of a readback; followed by the reply to the readback command
+    keypair_confirmed, ///< ev_keypair_ref: the peer used `next` first; the dataplane promoted it
+                       ///< to current (and current to previous) already
     count // keep last
 };
 
@@ -221,7 +224,7 @@ struct ev_reply {
     uint32_t reserved;
 };
 
-struct ev_keypair_ref { ///< rekey_needed, keypair_expired
+struct ev_keypair_ref { ///< rekey_needed, keypair_expired, keypair_confirmed
     peer_id peer;
     uint32_t local_index;
 };

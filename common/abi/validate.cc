@@ -193,7 +193,7 @@ const char* error_name(error e) noexcept
         "ok", "bad_crc", "unknown_type", "bad_reserved", "bad_peer_id", "unknown_peer",
         "bad_family", "bad_prefix", "bad_key", "bad_slot", "bad_endpoint", "bad_port",
         "bad_length", "bad_limits", "expired", "table_full", "duplicate", "not_found", "timeout",
-        "internal",
+        "internal", "unsupported",
     };
     static_assert(std::size(names) == static_cast<std::size_t>(error::count));
     auto i = static_cast<std::size_t>(e);
