@@ -11,14 +11,12 @@ namespace edgerelay::cp {
 
 nanos real_clock::now() const noexcept
 {
-    return std::chrono::duration_cast<nanos>(
-        std::chrono::steady_clock::now().time_since_epoch());
+    return std::chrono::duration_cast<nanos>(std::chrono::steady_clock::now().time_since_epoch());
 }
 
 nanos real_clock::wall() const noexcept
 {
-    return std::chrono::duration_cast<nanos>(
-        std::chrono::system_clock::now().time_since_epoch());
+    return std::chrono::duration_cast<nanos>(std::chrono::system_clock::now().time_since_epoch());
 }
 
 uint32_t system_random::next_u32() noexcept

@@ -12,7 +12,7 @@ namespace edgerelay::cp {
 /// Where the control plane reads time. Monotonic time drives every timer; wall time is only
 /// used for the TAI64N stamp of initiations and for "latest handshake" in `show`.
 class clock {
-public:
+  public:
     virtual ~clock() = default;
     /// Monotonic time in nanoseconds (arbitrary origin, never goes back).
     virtual nanos now() const noexcept = 0;
@@ -22,14 +22,14 @@ public:
 
 /// The process's clock: CLOCK_MONOTONIC (std::chrono::steady_clock) and the system clock.
 class real_clock final : public clock {
-public:
+  public:
     nanos now() const noexcept override;
     nanos wall() const noexcept override;
 };
 
 /// A clock for tests: time moves only when advance() is called, for both readings at once.
 class virtual_clock final : public clock {
-public:
+  public:
     /// @param start_mono initial monotonic reading.
     /// @param start_wall initial wall reading (default: a realistic 2025 date, so TAI64N
     ///        stamps look like real ones).
@@ -49,14 +49,14 @@ public:
         _wall += d;
     }
 
-private:
+  private:
     nanos _mono;
     nanos _wall;
 };
 
 /// Where the peer manager draws receiver indices and timer jitter.
 class random_source {
-public:
+  public:
     virtual ~random_source() = default;
     /// A uniformly distributed 32-bit value.
     virtual uint32_t next_u32() noexcept = 0;
@@ -65,18 +65,18 @@ public:
 /// The operating system's CSPRNG (libsodium randombytes). Receiver indices drawn from it
 /// cannot be predicted by an off-path attacker.
 class system_random final : public random_source {
-public:
+  public:
     uint32_t next_u32() noexcept override;
 };
 
 /// A deterministic generator for tests (SplitMix64): the same seed gives the same jitter and
 /// indices on every run. Never use it in production: its output is predictable.
 class seeded_random final : public random_source {
-public:
+  public:
     explicit seeded_random(uint64_t seed) noexcept : _state(seed) {}
     uint32_t next_u32() noexcept override;
 
-private:
+  private:
     uint64_t _state;
 };
 

@@ -33,9 +33,9 @@ std::optional<uint32_t> index_of(const std::optional<transport_keys>& k) noexcep
 } // namespace
 
 peer_manager::peer::peer(const static_identity& identity, const peer_config& cfg)
-    : id(cfg.id), public_key(cfg.public_key), endpoint(cfg.endpoint),
-      allowed_ips(cfg.allowed_ips), persistent_keepalive_s(cfg.persistent_keepalive_s),
-      hs(identity, cfg.public_key, cfg.psk), cookies(cfg.public_key)
+    : id(cfg.id), public_key(cfg.public_key), endpoint(cfg.endpoint), allowed_ips(cfg.allowed_ips),
+      persistent_keepalive_s(cfg.persistent_keepalive_s), hs(identity, cfg.public_key, cfg.psk),
+      cookies(cfg.public_key)
 {
 }
 
@@ -164,7 +164,7 @@ void peer_manager::handle_initiation(const abi::punted_packet& pkt, bool under_l
         return;
     }
     if (p->hs.consume_initiation(*opened, now) != hs_status::ok) {
-        ++_counters.dropped_rejected;  // replay, flood, bad timestamp
+        ++_counters.dropped_rejected; // replay, flood, bad timestamp
         return;
     }
     ++_counters.initiations_accepted;
@@ -188,7 +188,7 @@ void peer_manager::handle_initiation(const abi::punted_packet& pkt, bool under_l
     any_authenticated_packet_traversal(*p);
 
     auto keys = p->hs.derive_keys(now);
-    p->handshake_index.reset();  // the index now names the keypair (or is released below)
+    p->handshake_index.reset(); // the index now names the keypair (or is released below)
     if (!keys) {
         release_index(index);
         return;

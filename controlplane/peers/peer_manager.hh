@@ -26,7 +26,7 @@ namespace edgerelay::cp {
 /// Where the peer manager's output goes (in the process: the segment's command and inject
 /// rings). Called synchronously from the peer manager's methods; must not call back into it.
 class sink {
-public:
+  public:
     virtual ~sink() = default;
     /// A command for the dataplane, already sealed (abi::seal) with a fresh sequence number:
     /// the receiver may push it onto the ring as is.
@@ -38,16 +38,16 @@ public:
 /// Where a peer is reached: the underlay port, its address and our address there.
 struct peer_endpoint {
     uint16_t port_index = 0;
-    wire::endpoint remote;  ///< empty while unknown
-    wire::endpoint local;   ///< empty lets the driver choose
+    wire::endpoint remote; ///< empty while unknown
+    wire::endpoint local;  ///< empty lets the driver choose
 };
 
 /// A peer as configured (wg-quick terms).
 struct peer_config {
-    abi::peer_id id = abi::no_peer;     ///< < the dataplane's max_peers; chosen by the caller
+    abi::peer_id id = abi::no_peer; ///< < the dataplane's max_peers; chosen by the caller
     crypto::key32 public_key{};
-    crypto::secret32 psk;               ///< all zeros when none is configured
-    peer_endpoint endpoint;             ///< remote empty if the peer will call us first
+    crypto::secret32 psk;   ///< all zeros when none is configured
+    peer_endpoint endpoint; ///< remote empty if the peer will call us first
     std::vector<abi::prefix> allowed_ips;
     uint16_t persistent_keepalive_s = 0; ///< 0 = off
 };
@@ -57,8 +57,8 @@ struct peer_snapshot {
     abi::peer_id id = abi::no_peer;
     crypto::key32 public_key{};
     peer_endpoint endpoint;
-    std::optional<nanos> latest_handshake;  ///< wall time since the Unix epoch
-    uint64_t rx_bytes = 0;                  ///< as last fed by set_transfer
+    std::optional<nanos> latest_handshake; ///< wall time since the Unix epoch
+    uint64_t rx_bytes = 0;                 ///< as last fed by set_transfer
     uint64_t tx_bytes = 0;
     std::vector<abi::prefix> allowed_ips;
     uint16_t persistent_keepalive_s = 0;
@@ -75,12 +75,12 @@ struct handshake_counters {
     uint64_t initiations_accepted = 0;
     uint64_t responses_accepted = 0;
     uint64_t cookie_replies_accepted = 0;
-    uint64_t dropped_malformed = 0;     ///< wrong size or type, or unknown receiver index
-    uint64_t dropped_bad_mac = 0;       ///< mac1 wrong (not for us) or cookie reply not opening
+    uint64_t dropped_malformed = 0; ///< wrong size or type, or unknown receiver index
+    uint64_t dropped_bad_mac = 0;   ///< mac1 wrong (not for us) or cookie reply not opening
     uint64_t dropped_rate_limited = 0;
-    uint64_t dropped_unknown_peer = 0;  ///< initiation from a static key we do not know
-    uint64_t dropped_rejected = 0;      ///< failed decryption, replay, flood, wrong state
-    uint64_t handshakes_abandoned = 0;  ///< gave up after REKEY_ATTEMPT_TIME
+    uint64_t dropped_unknown_peer = 0; ///< initiation from a static key we do not know
+    uint64_t dropped_rejected = 0;     ///< failed decryption, replay, flood, wrong state
+    uint64_t handshakes_abandoned = 0; ///< gave up after REKEY_ATTEMPT_TIME
 };
 
 /// Holds every peer, runs the handshake for punted messages and WireGuard's timers, and
@@ -97,13 +97,12 @@ struct handshake_counters {
 ///    and reports it (on_keypair_confirmed, or an rb_keypair readback in slot current).
 ///  - every other removal (age, zeroing) is an explicit retire_keypair by local index.
 class peer_manager {
-public:
+  public:
     /// @param identity our static key and cookie checker; must outlive the manager.
     /// @param clk time source; must outlive the manager.
     /// @param out receives commands and packets; must outlive the manager.
     /// @param rng receiver indices and jitter; null uses the system CSPRNG.
-    peer_manager(static_identity& identity, clock& clk, sink& out,
-                 random_source* rng = nullptr);
+    peer_manager(static_identity& identity, clock& clk, sink& out, random_source* rng = nullptr);
     ~peer_manager();
     peer_manager(const peer_manager&) = delete;
     peer_manager& operator=(const peer_manager&) = delete;
@@ -163,7 +162,7 @@ public:
     const handshake_counters& counters() const noexcept { return _counters; }
     size_t peer_count() const noexcept { return _peers.size(); }
 
-private:
+  private:
     struct peer {
         peer(const static_identity& identity, const peer_config& cfg);
 
@@ -173,7 +172,7 @@ private:
         std::vector<abi::prefix> allowed_ips;
         uint16_t persistent_keepalive_s;
         handshake hs;
-        std::optional<uint32_t> handshake_index;  // our index for the handshake in flight
+        std::optional<uint32_t> handshake_index; // our index for the handshake in flight
         cookie_state cookies;
         keypair_slots slots;
         peer_timers timers;

@@ -27,20 +27,19 @@ inline constexpr nanos keepalive_timeout = std::chrono::seconds(10);
 /// Every key and the handshake state are wiped this long after the last session was derived.
 inline constexpr nanos zero_key_material_after = reject_after_time * 3;
 /// Retries after the first initiation before giving up: REKEY_ATTEMPT_TIME / REKEY_TIMEOUT.
-inline constexpr uint32_t max_timer_handshakes =
-    uint32_t(rekey_attempt_time / rekey_timeout);
+inline constexpr uint32_t max_timer_handshakes = uint32_t(rekey_attempt_time / rekey_timeout);
 
 /// One peer's timers, as deadlines on the monotonic clock (empty = not armed). They mirror the
 /// kernel module's timer_list objects; peer_manager::tick() fires the ones that are due.
 struct peer_timers {
-    std::optional<nanos> retransmit_handshake;  ///< resend the initiation, or give up
-    std::optional<nanos> send_keepalive;        ///< passive keepalive after received data
-    std::optional<nanos> new_handshake;         ///< sent data but heard nothing back
-    std::optional<nanos> zero_key_material;     ///< wipe keys after 3 * REJECT_AFTER_TIME
-    std::optional<nanos> persistent_keepalive;  ///< NAT keepalive every N seconds
-    bool need_another_keepalive = false;        ///< data arrived while send_keepalive was armed
-    uint32_t handshake_attempts = 0;            ///< retries of the current handshake
-    std::optional<nanos> last_sent_handshake;   ///< monotonic time of our last initiation
+    std::optional<nanos> retransmit_handshake; ///< resend the initiation, or give up
+    std::optional<nanos> send_keepalive;       ///< passive keepalive after received data
+    std::optional<nanos> new_handshake;        ///< sent data but heard nothing back
+    std::optional<nanos> zero_key_material;    ///< wipe keys after 3 * REJECT_AFTER_TIME
+    std::optional<nanos> persistent_keepalive; ///< NAT keepalive every N seconds
+    bool need_another_keepalive = false;       ///< data arrived while send_keepalive was armed
+    uint32_t handshake_attempts = 0;           ///< retries of the current handshake
+    std::optional<nanos> last_sent_handshake;  ///< monotonic time of our last initiation
 };
 
 } // namespace edgerelay::cp

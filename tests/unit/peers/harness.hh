@@ -79,7 +79,8 @@ struct node {
     peer_manager pm;
     wire::endpoint addr;
 
-    node(clock& clk, uint64_t seed, const wire::endpoint& a) : rng(seed), pm(id, clk, out, &rng), addr(a)
+    node(clock& clk, uint64_t seed, const wire::endpoint& a)
+        : rng(seed), pm(id, clk, out, &rng), addr(a)
     {
     }
 };
@@ -105,8 +106,8 @@ struct back_to_back {
     bool drop_a_to_b = false;
     bool drop_b_to_a = false;
     bool b_under_load = false;
-    std::vector<abi::punted_packet> delivered_to_b;  // for replays
-    std::vector<nanos> a_sent_at;                    // when A injected each packet
+    std::vector<abi::punted_packet> delivered_to_b; // for replays
+    std::vector<nanos> a_sent_at;                   // when A injected each packet
 
     explicit back_to_back(uint16_t a_keepalive_s = 0)
     {

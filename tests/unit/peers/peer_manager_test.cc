@@ -34,7 +34,7 @@ TEST(peers, add_peer_refuses_bad_and_duplicate_config)
     back_to_back t;
     peer_config c;
     c.id = 4;
-    c.public_key = t.b.id.pub;  // already peer 3
+    c.public_key = t.b.id.pub; // already peer 3
     EXPECT_EQ(t.a.pm.add_peer(c), -EEXIST);
     c.public_key = crypto::x25519_public(crypto::x25519_generate());
     c.id = back_to_back::b_at_a;
@@ -45,7 +45,7 @@ TEST(peers, add_peer_refuses_bad_and_duplicate_config)
     c.allowed_ips = {pfx4(10, 0, 0, 0, 33)};
     EXPECT_EQ(t.a.pm.add_peer(c), -EINVAL);
     c.allowed_ips.clear();
-    c.public_key = t.a.id.pub;  // ourselves
+    c.public_key = t.a.id.pub; // ourselves
     EXPECT_EQ(t.a.pm.add_peer(c), -EINVAL);
     c.public_key = {};
     EXPECT_EQ(t.a.pm.add_peer(c), -EINVAL);
@@ -138,7 +138,7 @@ TEST(peers, cookie_reply_under_load_then_retry_succeeds)
     EXPECT_EQ(t.b.pm.counters().cookie_replies_sent, 1u);
     EXPECT_EQ(t.a.pm.counters().cookie_replies_accepted, 1u);
     EXPECT_EQ(t.b.out.count(command_type::install_keypair), 0u);
-    EXPECT_EQ(t.b.out.count(command_type::set_endpoint), 0u);  // a cookie proves nothing
+    EXPECT_EQ(t.b.out.count(command_type::set_endpoint), 0u); // a cookie proves nothing
 
     // The retransmission (REKEY_TIMEOUT + jitter later) carries mac2 and gets through.
     t.run_for(5400ms);
@@ -156,7 +156,7 @@ TEST(peers, replayed_initiation_installs_nothing)
     const size_t installs = t.b.out.count(command_type::install_keypair);
     const size_t commands = t.b.out.commands.size();
 
-    t.clk.advance(1s);  // beyond the flood limit: only the timestamp can refuse it
+    t.clk.advance(1s); // beyond the flood limit: only the timestamp can refuse it
     t.b.pm.on_punted(t.delivered_to_b[0], false);
     EXPECT_EQ(t.b.out.count(command_type::install_keypair), installs);
     EXPECT_EQ(t.b.out.commands.size(), commands);

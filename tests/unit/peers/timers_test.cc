@@ -24,13 +24,14 @@ TEST(peers_timers, initiator_rekeys_after_120_s)
 {
     back_to_back t;
     t.handshake();
-    const uint32_t first = t.a.out.of(command_type::install_keypair)[0].body.install_keypair.local_index;
+    const uint32_t first =
+        t.a.out.of(command_type::install_keypair)[0].body.install_keypair.local_index;
 
     t.run_for(rekey_after_time - 100ms);
     EXPECT_EQ(t.a.pm.counters().initiations_sent, 1u);
     t.run_for(200ms);
     EXPECT_EQ(t.a.pm.counters().initiations_sent, 2u);
-    EXPECT_EQ(t.b.pm.counters().initiations_sent, 0u);  // only the initiator rekeys
+    EXPECT_EQ(t.b.pm.counters().initiations_sent, 0u); // only the initiator rekeys
 
     auto ia = t.a.out.of(command_type::install_keypair);
     ASSERT_EQ(ia.size(), 2u);
@@ -38,14 +39,15 @@ TEST(peers_timers, initiator_rekeys_after_120_s)
     EXPECT_NE(ia[1].body.install_keypair.local_index, first);
     auto sa = t.a.pm.snapshot(back_to_back::b_at_a);
     EXPECT_EQ(sa->keypair_index[0], ia[1].body.install_keypair.local_index);
-    EXPECT_EQ(sa->keypair_index[1], first);  // previous still receives in-flight packets
+    EXPECT_EQ(sa->keypair_index[1], first); // previous still receives in-flight packets
 
     // B's new keypair replaces its unconfirmed next; the keys still pair up.
     auto ib = t.b.out.of(command_type::install_keypair);
     ASSERT_EQ(ib.size(), 2u);
     EXPECT_EQ(ib[1].body.install_keypair.slot, abi::key_slot::next);
-    EXPECT_EQ(std::memcmp(ia[1].body.install_keypair.send_key, ib[1].body.install_keypair.recv_key, 32),
-              0);
+    EXPECT_EQ(
+        std::memcmp(ia[1].body.install_keypair.send_key, ib[1].body.install_keypair.recv_key, 32),
+        0);
 
     // The next rekey is another 120 s away, not on every tick.
     t.run_for(60s);
@@ -68,10 +70,10 @@ TEST(peers_timers, retries_every_5_s_with_jitter_then_gives_up)
     for (size_t i = 1; i < t.a_sent_at.size(); ++i) {
         gaps.push_back(t.a_sent_at[i] - t.a_sent_at[i - 1]);
         EXPECT_GE(gaps.back(), rekey_timeout);
-        EXPECT_LE(gaps.back(), rekey_timeout + rekey_timeout_jitter_max + 10ms);  // + one tick
+        EXPECT_LE(gaps.back(), rekey_timeout + rekey_timeout_jitter_max + 10ms); // + one tick
     }
     EXPECT_NE(*std::min_element(gaps.begin(), gaps.end()),
-              *std::max_element(gaps.begin(), gaps.end()));  // the jitter is there
+              *std::max_element(gaps.begin(), gaps.end())); // the jitter is there
     EXPECT_GE(t.a_sent_at.back() - t.a_sent_at.front(), rekey_attempt_time);
     // A late answer could still complete it: the handshake is kept until keys are zeroed.
     EXPECT_EQ(t.a.pm.snapshot(back_to_back::b_at_a)->handshake_state,
@@ -90,16 +92,18 @@ TEST(peers_timers, retry_reaches_a_peer_that_comes_back)
     EXPECT_EQ(t.b.out.count(command_type::install_keypair), 1u);
     const auto sent = t.a.pm.counters().initiations_sent;
     t.run_for(60s);
-    EXPECT_EQ(t.a.pm.counters().initiations_sent, sent);  // complete: no more retries
+    EXPECT_EQ(t.a.pm.counters().initiations_sent, sent); // complete: no more retries
 }
 
 TEST(peers_timers, keypairs_retired_at_180_s)
 {
     back_to_back t;
     t.handshake();
-    const uint32_t ka = t.a.out.of(command_type::install_keypair)[0].body.install_keypair.local_index;
-    const uint32_t kb = t.b.out.of(command_type::install_keypair)[0].body.install_keypair.local_index;
-    t.drop_a_to_b = t.drop_b_to_a = true;  // B vanishes: A's rekey at 120 s fails
+    const uint32_t ka =
+        t.a.out.of(command_type::install_keypair)[0].body.install_keypair.local_index;
+    const uint32_t kb =
+        t.b.out.of(command_type::install_keypair)[0].body.install_keypair.local_index;
+    t.drop_a_to_b = t.drop_b_to_a = true; // B vanishes: A's rekey at 120 s fails
 
     t.run_for(reject_after_time - 100ms);
     EXPECT_TRUE(retired_indices(t.a.out).empty());
@@ -120,14 +124,15 @@ TEST(peers_timers, keypair_expired_event_forgets_without_a_command)
 {
     back_to_back t;
     t.handshake();
-    const uint32_t ka = t.a.out.of(command_type::install_keypair)[0].body.install_keypair.local_index;
+    const uint32_t ka =
+        t.a.out.of(command_type::install_keypair)[0].body.install_keypair.local_index;
     abi::event ev;
     ev.type = abi::event_type::keypair_expired;
     ev.body.keypair_ref.peer = back_to_back::b_at_a;
     ev.body.keypair_ref.local_index = ka;
     t.a.pm.on_event(ev);
     EXPECT_FALSE(t.a.pm.snapshot(back_to_back::b_at_a)->keypair_index[0]);
-    EXPECT_TRUE(retired_indices(t.a.out).empty());  // the dataplane already dropped it
+    EXPECT_TRUE(retired_indices(t.a.out).empty()); // the dataplane already dropped it
 }
 
 TEST(peers_timers, rekey_needed_event_starts_a_handshake_once)
@@ -138,7 +143,7 @@ TEST(peers_timers, rekey_needed_event_starts_a_handshake_once)
     ev.type = abi::event_type::rekey_needed;
     ev.body.keypair_ref.peer = back_to_back::b_at_a;
     t.a.pm.on_event(ev);
-    EXPECT_EQ(t.a.pm.counters().initiations_sent, 1u);  // within REKEY_TIMEOUT of the last
+    EXPECT_EQ(t.a.pm.counters().initiations_sent, 1u); // within REKEY_TIMEOUT of the last
     t.clk.advance(rekey_timeout);
     t.a.pm.on_event(ev);
     t.a.pm.on_event(ev);
@@ -170,15 +175,15 @@ TEST(peers_timers, zeroing_counts_from_the_newest_session)
 {
     back_to_back t;
     t.handshake();
-    t.run_for(rekey_after_time + 10s);  // the rekey at 120 s succeeds
+    t.run_for(rekey_after_time + 10s); // the rekey at 120 s succeeds
     ASSERT_EQ(t.a.out.count(command_type::install_keypair), 2u);
     t.drop_a_to_b = t.drop_b_to_a = true;
 
-    t.run_for(zero_key_material_after - rekey_after_time - 10s);  // 540 s after the first
+    t.run_for(zero_key_material_after - rekey_after_time - 10s); // 540 s after the first
     EXPECT_NE(t.a.pm.snapshot(back_to_back::b_at_a)->handshake_state, handshake::state::zeroed);
     t.run_for(rekey_after_time - 100ms);
     EXPECT_NE(t.a.pm.snapshot(back_to_back::b_at_a)->handshake_state, handshake::state::zeroed);
-    t.run_for(200ms);  // 540 s after the second
+    t.run_for(200ms); // 540 s after the second
     EXPECT_EQ(t.a.pm.snapshot(back_to_back::b_at_a)->handshake_state, handshake::state::zeroed);
 }
 
@@ -186,7 +191,7 @@ TEST(peers_timers, persistent_keepalive_every_n_seconds)
 {
     back_to_back t(25);
     t.handshake();
-    EXPECT_EQ(t.a.out.count(command_type::send_keepalive), 1u);  // the confirmation
+    EXPECT_EQ(t.a.out.count(command_type::send_keepalive), 1u); // the confirmation
     t.run_for(25s - 100ms);
     EXPECT_EQ(t.a.out.count(command_type::send_keepalive), 1u);
     t.run_for(200ms);
@@ -195,7 +200,7 @@ TEST(peers_timers, persistent_keepalive_every_n_seconds)
     EXPECT_EQ(t.a.out.count(command_type::send_keepalive), 3u);
     t.run_for(25s);
     EXPECT_EQ(t.a.out.count(command_type::send_keepalive), 4u);
-    EXPECT_EQ(t.b.out.count(command_type::send_keepalive), 0u);  // B has none configured
+    EXPECT_EQ(t.b.out.count(command_type::send_keepalive), 0u); // B has none configured
 }
 
 TEST(peers_timers, no_keepalives_without_persistent_keepalive)
