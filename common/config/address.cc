@@ -3,9 +3,8 @@
 // Parsing and printing of addresses, endpoints and prefixes, with operator-facing problems.
 #include "common/config/address.hh"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
+#include <arpa/inet.h>
 #include <charconv>
 #include <vector>
 
@@ -158,8 +157,7 @@ prefix masked(const prefix& p) noexcept
     return m;
 }
 
-std::optional<text_problem> parse_prefix(std::string_view text, prefix& out,
-                                         bool host_bits_allowed)
+std::optional<text_problem> parse_prefix(std::string_view text, prefix& out, bool host_bits_allowed)
 {
     size_t slash = text.find('/');
     std::string_view addr_text = text.substr(0, slash);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The edgerelay Authors
-// Text forms of addresses, endpoints and prefixes as written in the configuration and wg-quick files.
+// Text forms of addresses, endpoints and prefixes in the configuration and wg-quick files.
 #pragma once
 
 #include <cstdint>

@@ -3,8 +3,6 @@
 // Loading and validating the YAML configuration (docs/DESIGN.md §4) into plain structs.
 #include "common/config/config.hh"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -13,6 +11,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <sys/stat.h>
 
 #include "common/config/reader.hh"
 #include "common/crypto/encoding.hh"
@@ -31,8 +30,8 @@ constexpr std::size_t max_sun_path = 107;
 
 bool is_name_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
 }
 
 std::string line_of(const field& f)
@@ -41,12 +40,12 @@ std::string line_of(const field& f)
 }
 
 class parser {
-public:
+  public:
     explicit parser(const std::string& file) : _r(file) {}
 
     config run(const std::string& text);
 
-private:
+  private:
     void top(const mapping& m, config& c);
     void identity(const field& f, identity_config& id);
     void location(const field& f, config& c);
@@ -82,10 +81,10 @@ config parser::run(const std::string& text)
         _r.fail(docs[1].Mark(), "", "the file holds more than one YAML document",
                 "remove the second document (after ---)");
     }
-    mapping m = _r.as_map(field{docs[0], docs[0].Mark(), ""},
-                          {"instance", "identity", "listen_port", "mtu", "region", "location",
-                           "http", "control_socket", "dataplane", "bootstrap", "dht", "health",
-                           "peers", "routes"});
+    mapping m =
+        _r.as_map(field{docs[0], docs[0].Mark(), ""},
+                  {"instance", "identity", "listen_port", "mtu", "region", "location", "http",
+                   "control_socket", "dataplane", "bootstrap", "dht", "health", "peers", "routes"});
     config c;
     top(m, c);
     return c;
@@ -153,8 +152,8 @@ void parser::top(const mapping& m, config& c)
             wire::endpoint ep = _r.as_endpoint(e);
             auto [it, fresh] = seen.emplace(format_endpoint(ep), line_of(e));
             if (!fresh) {
-                _r.fail(e, format_endpoint(ep) + " is listed twice (first at line " + it->second +
-                               ")",
+                _r.fail(e,
+                        format_endpoint(ep) + " is listed twice (first at line " + it->second + ")",
                         "remove the duplicate");
             }
             c.bootstrap.push_back(ep);
@@ -237,8 +236,9 @@ void parser::dataplane(const field& f, dataplane_config& d)
             port_config pc = port(e);
             auto [it, fresh] = names.emplace(pc.name, line_of(e));
             if (!fresh) {
-                _r.fail(e, "port \"" + pc.name + "\" is listed twice (first at line " +
-                               it->second + ")",
+                _r.fail(e,
+                        "port \"" + pc.name + "\" is listed twice (first at line " + it->second +
+                            ")",
                         "give each port its own name");
             }
             d.ports.push_back(std::move(pc));
@@ -315,19 +315,19 @@ port_config parser::port(const field& f)
 {
     mapping m = _r.as_map(f, {"name", "devargs", "role", "address", "gateway_mac", "vlan"});
     port_config pc;
-    pc.name = name(_r.require(m, "name", "write the vdev name or PCI address, e.g. net_tap0"), 64,
-                   true);
+    pc.name =
+        name(_r.require(m, "name", "write the vdev name or PCI address, e.g. net_tap0"), 64, true);
     if (const field* p = m.get("devargs")) {
         pc.devargs = _r.as_string(*p);
     }
-    pc.role = static_cast<port_role>(
-        _r.as_enum(_r.require(m, "role", "write role: underlay or role: access"),
-                   {"underlay", "access"}));
+    pc.role = static_cast<port_role>(_r.as_enum(
+        _r.require(m, "role", "write role: underlay or role: access"), {"underlay", "access"}));
     if (const field* p = m.get("address")) {
         pc.address = _r.as_prefix(*p, true);
     } else if (pc.role == port_role::underlay) {
-        _r.require(m, "address", "an underlay port sends from its own address: write e.g. "
-                                 "address: 10.0.0.1/24");
+        _r.require(m, "address",
+                   "an underlay port sends from its own address: write e.g. "
+                   "address: 10.0.0.1/24");
     }
     if (const field* p = m.get("gateway_mac")) {
         std::string s = _r.as_string(*p);
@@ -396,8 +396,7 @@ void parser::io_uring(const field& f, io_uring_config& io)
             }
             for (const field& e : list) {
                 prefix pf = _r.as_prefix(e, true);
-                if (std::find(tc.addresses.begin(), tc.addresses.end(), pf) !=
-                    tc.addresses.end()) {
+                if (std::find(tc.addresses.begin(), tc.addresses.end(), pf) != tc.addresses.end()) {
                     _r.fail(e, format_prefix(pf) + " is listed twice", "remove the duplicate");
                 }
                 tc.addresses.push_back(pf);
@@ -441,9 +440,8 @@ peer_config parser::peer(const mapping& m)
         p.endpoint = _r.as_endpoint(*e);
     }
     if (const field* a = m.get("allowed_ips")) {
-        for (const field& e : _r.as_list(*a, "[" + (a->node.IsScalar() ? a->node.Scalar()
-                                                                         : "10.1.0.0/16") +
-                                                  "]")) {
+        for (const field& e :
+             _r.as_list(*a, "[" + (a->node.IsScalar() ? a->node.Scalar() : "10.1.0.0/16") + "]")) {
             p.allowed_ips.push_back(_r.as_prefix(e, false));
         }
     }
@@ -486,8 +484,8 @@ void parser::peers(const field& f, config& c)
         }
         if (!p.name.empty()) {
             if (auto [it, fresh] = names.emplace(p.name, i); !fresh) {
-                _r.fail(*m.get("name"), "name \"" + p.name + "\" is already used by " +
-                                            label(it->second),
+                _r.fail(*m.get("name"),
+                        "name \"" + p.name + "\" is already used by " + label(it->second),
                         "give each peer its own name");
             }
         }
@@ -518,13 +516,14 @@ void parser::routes(const field& f, config& c)
     std::map<std::string, std::string> seen;
     for (const field& e : list) {
         mapping m = _r.as_map(e, {"prefix", "via"});
-        const field& pf = _r.require(m, "prefix", "write the destination, e.g. prefix: 10.2.0.0/16");
+        const field& pf =
+            _r.require(m, "prefix", "write the destination, e.g. prefix: 10.2.0.0/16");
         route_config r;
         r.dest = _r.as_prefix(pf, false);
         auto [it, fresh] = seen.emplace(format_prefix(r.dest), line_of(pf));
         if (!fresh) {
-            _r.fail(pf, "route " + format_prefix(r.dest) + " is already defined at line " +
-                            it->second,
+            _r.fail(pf,
+                    "route " + format_prefix(r.dest) + " is already defined at line " + it->second,
                     "keep one route per prefix");
         }
         const field& via = _r.require(m, "via", "write via: <peer name>, <public key> or local");
@@ -562,11 +561,11 @@ void parser::routes(const field& f, config& c)
 
 config_error::config_error(std::string file, int line, int column, std::string field,
                            std::string problem, std::string hint)
-    : std::runtime_error(file + (line > 0 ? ":" + std::to_string(line) + ":" +
-                                                std::to_string(column)
-                                          : std::string()) +
-                         ": " + (field.empty() ? std::string() : field + ": ") + problem +
-                         (hint.empty() ? std::string() : "; hint: " + hint)),
+    : std::runtime_error(
+          file +
+          (line > 0 ? ":" + std::to_string(line) + ":" + std::to_string(column) : std::string()) +
+          ": " + (field.empty() ? std::string() : field + ": ") + problem +
+          (hint.empty() ? std::string() : "; hint: " + hint)),
       _file(std::move(file)), _line(line), _column(column), _field(std::move(field)),
       _problem(std::move(problem)), _hint(std::move(hint))
 {
@@ -574,9 +573,9 @@ config_error::config_error(std::string file, int line, int column, std::string f
 
 bool peer_config::operator==(const peer_config& o) const
 {
-    bool psk_equal = preshared_key.has_value() == o.preshared_key.has_value() &&
-                     (!preshared_key || crypto::equal_ct(preshared_key->data(),
-                                                         o.preshared_key->data(), 32));
+    bool psk_equal =
+        preshared_key.has_value() == o.preshared_key.has_value() &&
+        (!preshared_key || crypto::equal_ct(preshared_key->data(), o.preshared_key->data(), 32));
     return public_key == o.public_key && endpoint == o.endpoint && allowed_ips == o.allowed_ips &&
            psk_equal && persistent_keepalive == o.persistent_keepalive && name == o.name;
 }

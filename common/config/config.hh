@@ -20,7 +20,7 @@ namespace edgerelay::config {
 /// what() is `<file>:<line>:<col>: <field path>: <problem>; hint: <how to fix>`; the location is
 /// shortened to `<file>:` when line is 0 and the path part is left out when the field is empty.
 class config_error : public std::runtime_error {
-public:
+  public:
     config_error(std::string file, int line, int column, std::string field, std::string problem,
                  std::string hint);
 
@@ -31,7 +31,7 @@ public:
     const std::string& problem() const noexcept { return _problem; }
     const std::string& hint() const noexcept { return _hint; }
 
-private:
+  private:
     std::string _file;
     int _line;
     int _column;
@@ -46,12 +46,12 @@ enum class ip_family : uint8_t { ipv4, ipv6, dual };
 
 /// A DPDK ethdev port (dataplane.ports[]).
 struct port_config {
-    std::string name;                           ///< vdev name or PCI address
-    std::string devargs;                        ///< empty = none
+    std::string name;    ///< vdev name or PCI address
+    std::string devargs; ///< empty = none
     port_role role = port_role::underlay;
-    std::optional<prefix> address;              ///< interface address; required for underlay
+    std::optional<prefix> address; ///< interface address; required for underlay
     std::optional<std::array<uint8_t, 6>> gateway_mac;
-    uint16_t vlan = 0;                          ///< 0 = untagged, else 1..4094
+    uint16_t vlan = 0; ///< 0 = untagged, else 1..4094
 
     bool operator==(const port_config&) const = default;
 };
@@ -66,7 +66,7 @@ struct tun_config {
 
 /// dataplane.io_uring: UDP sockets and an optional TUN.
 struct io_uring_config {
-    wire::endpoint bind;           ///< address only (port 0); family 0 = wildcard of `family`
+    wire::endpoint bind; ///< address only (port 0); family 0 = wildcard of `family`
     ip_family family = ip_family::dual;
     std::optional<tun_config> tun;
 
@@ -76,11 +76,11 @@ struct io_uring_config {
 /// The `dataplane:` section, the only one the dataplane process reads.
 struct dataplane_config {
     driver_kind driver = driver_kind::auto_select;
-    std::vector<uint32_t> cores;   ///< empty = auto (hwloc picks `workers` cores)
-    uint32_t workers = 1;          ///< equals cores.size() when cores are listed
+    std::vector<uint32_t> cores; ///< empty = auto (hwloc picks `workers` cores)
+    uint32_t workers = 1;        ///< equals cores.size() when cores are listed
     uint32_t max_peers = 4096;
     uint32_t max_routes = 65536;
-    bool hugepages = true;         ///< false = EAL --no-huge
+    bool hugepages = true; ///< false = EAL --no-huge
     std::vector<std::string> eal_args;
     std::vector<port_config> ports;
     io_uring_config io_uring;
@@ -120,11 +120,11 @@ struct health_config {
 /// A static peer, in wg-quick terms.
 struct peer_config {
     crypto::key32 public_key{};
-    wire::endpoint endpoint;                     ///< family 0 = none (learned when it connects)
+    wire::endpoint endpoint; ///< family 0 = none (learned when it connects)
     std::vector<prefix> allowed_ips;
     std::optional<crypto::secret32> preshared_key;
-    uint16_t persistent_keepalive = 0;           ///< seconds, 0 = off
-    std::string name;                            ///< empty = none
+    uint16_t persistent_keepalive = 0; ///< seconds, 0 = off
+    std::string name;                  ///< empty = none
 
     /// Compares the preshared keys in constant time.
     bool operator==(const peer_config& o) const;
@@ -133,9 +133,9 @@ struct peer_config {
 /// A static route: prefix to a peer, or to the local access side.
 struct route_config {
     prefix dest;
-    std::string via;           ///< as written: a peer name, a peer public key, or "local"
-    bool local = false;        ///< via is "local"
-    std::size_t peer = 0;      ///< index into config::peers when !local
+    std::string via;      ///< as written: a peer name, a peer public key, or "local"
+    bool local = false;   ///< via is "local"
+    std::size_t peer = 0; ///< index into config::peers when !local
 
     bool operator==(const route_config&) const = default;
 };
@@ -146,10 +146,10 @@ struct config {
     identity_config identity;
     uint16_t listen_port = 51820;
     uint16_t mtu = 1420;
-    std::string region;                 ///< empty = none
+    std::string region; ///< empty = none
     std::optional<location_config> location;
-    wire::endpoint http_address;        ///< default 127.0.0.1:4040
-    std::string control_socket;         ///< default /run/edgerelay/<instance>.sock
+    wire::endpoint http_address; ///< default 127.0.0.1:4040
+    std::string control_socket;  ///< default /run/edgerelay/<instance>.sock
     dataplane_config dataplane;
     std::vector<wire::endpoint> bootstrap;
     dht_config dht;
@@ -171,7 +171,7 @@ config load(const std::string& path);
 config parse(const std::string& yaml_text, const std::string& name_for_errors);
 
 /// Writes every field, defaults included, in the documented order; parse() of the result gives
-/// back an equal config.
+/// back an equal config. Preshared keys are written too, so the text is as secret as the file.
 std::string to_yaml(const config& c);
 
 /// Checks that a private key file is a regular file that neither group nor others can access

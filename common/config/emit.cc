@@ -75,8 +75,8 @@ void dataplane(YAML::Emitter& out, const dataplane_config& d)
         if (p.gateway_mac) {
             char mac[18];
             const auto& m = *p.gateway_mac;
-            std::snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2],
-                          m[3], m[4], m[5]);
+            std::snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3],
+                          m[4], m[5]);
             out << YAML::Key << "gateway_mac" << YAML::Value << YAML::DoubleQuoted << mac;
         }
         key_value(out, "vlan", p.vlan);

@@ -85,7 +85,8 @@ const field* mapping::get(std::string_view key) const
 
 bool mapping::has(std::string_view key) const
 {
-    return std::any_of(entries.begin(), entries.end(), [&](const auto& e) { return e.first == key; });
+    return std::any_of(entries.begin(), entries.end(),
+                       [&](const auto& e) { return e.first == key; });
 }
 
 void reader::fail(const YAML::Mark& m, const std::string& path, std::string problem,
@@ -132,7 +133,8 @@ mapping reader::as_map(const field& f, std::initializer_list<std::string_view> k
 
 const field& reader::require(const mapping& m, std::string_view key, const std::string& hint) const
 {
-    std::string path = m.self.path.empty() ? std::string(key) : m.self.path + "." + std::string(key);
+    std::string path =
+        m.self.path.empty() ? std::string(key) : m.self.path + "." + std::string(key);
     if (const field* f = m.get(key)) {
         return *f;
     }

@@ -37,7 +37,7 @@ struct mapping {
 
 /// Turns nodes into values, throwing config_error located in `file`.
 class reader {
-public:
+  public:
     explicit reader(std::string file) : _file(std::move(file)) {}
 
     const std::string& file() const noexcept { return _file; }
@@ -70,7 +70,7 @@ public:
     prefix as_prefix(const field& f, bool host_bits_allowed) const;
     crypto::key32 as_key(const field& f, const char* tool) const;
 
-private:
+  private:
     std::string _file;
 };
 

@@ -21,12 +21,12 @@ namespace edgerelay::config {
 namespace {
 
 const std::initializer_list<std::string_view> interface_keys = {
-    "PrivateKey", "ListenPort", "Address", "MTU", "DNS", "Table",
-    "PreUp", "PostUp", "PreDown", "PostDown", "SaveConfig", "FwMark"};
+    "PrivateKey", "ListenPort", "Address", "MTU",      "DNS",        "Table",
+    "PreUp",      "PostUp",     "PreDown", "PostDown", "SaveConfig", "FwMark"};
 const std::initializer_list<std::string_view> host_only_keys = {
     "DNS", "Table", "PreUp", "PostUp", "PreDown", "PostDown", "SaveConfig", "FwMark"};
-const std::initializer_list<std::string_view> peer_keys = {
-    "PublicKey", "PresharedKey", "Endpoint", "AllowedIPs", "PersistentKeepalive"};
+const std::initializer_list<std::string_view> peer_keys = {"PublicKey", "PresharedKey", "Endpoint",
+                                                           "AllowedIPs", "PersistentKeepalive"};
 
 bool iequal(std::string_view a, std::string_view b)
 {
@@ -76,12 +76,12 @@ struct wg_peer {
 };
 
 class importer {
-public:
+  public:
     importer(const std::string& file) : _file(file) {}
 
     std::string run(const std::string& text, std::optional<crypto::secret32>& private_key);
 
-private:
+  private:
     [[noreturn]] void fail(int line, int column, const std::string& field,
                            const std::string& problem, const std::string& hint) const
     {
@@ -171,8 +171,8 @@ void importer::read(const std::string& text)
         bool repeatable = e.key == "Address" || e.key == "AllowedIPs";
         for (const entry& prev : into) {
             if (!repeatable && prev.key == e.key) {
-                fail(e, sec, e.key + " is set twice (first at line " + std::to_string(prev.line) +
-                                 ")",
+                fail(e, sec,
+                     e.key + " is set twice (first at line " + std::to_string(prev.line) + ")",
                      "keep one of them");
             }
         }

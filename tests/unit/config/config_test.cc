@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The edgerelay Authors
 // The documented example, defaults, round trips and the address helpers of common/config.
-#include <sys/stat.h>
-
-#include <dirent.h>
-#include <unistd.h>
-
 #include <cstdio>
+#include <dirent.h>
 #include <fstream>
 #include <random>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -213,8 +211,7 @@ TEST(config, load_reports_a_missing_file)
         FAIL() << "no error";
     } catch (const config_error& e) {
         EXPECT_EQ(e.line(), 0);
-        EXPECT_EQ(std::string(e.what()).rfind("/nonexistent/edgerelay.yaml: cannot open: ", 0),
-                  0u)
+        EXPECT_EQ(std::string(e.what()).rfind("/nonexistent/edgerelay.yaml: cannot open: ", 0), 0u)
             << e.what();
     }
 }
@@ -241,7 +238,7 @@ TEST(config, key_file_mode_must_be_private)
     ASSERT_EQ(chmod(path, 0640), 0);
     EXPECT_THROW(check_key_file_mode(path), config_error);
     unlink(path);
-    EXPECT_THROW(check_key_file_mode(path), config_error); // gone
+    EXPECT_THROW(check_key_file_mode(path), config_error);   // gone
     EXPECT_THROW(check_key_file_mode("/tmp"), config_error); // a directory
 }
 
@@ -251,10 +248,10 @@ TEST(address, endpoints_parse_and_print)
     EXPECT_EQ(format_endpoint(ep("[fd00::5]:1")), "[fd00::5]:1");
     EXPECT_EQ(format_endpoint(ep("[FD00:0::5]:65535")), "[fd00::5]:65535");
     wire::endpoint e;
-    for (const char* bad : {"10.0.0.5", "10.0.0.5:", "10.0.0.5:0", "10.0.0.5:65536", "[fd00::5]",
-                            "fd00::5", "fd00::5:80", "[10.0.0.5]:80", "host.example:80",
-                            "10.0.0.256:80", "[fe80::1%eth0]:80", ":80", "", "[fd00::5]x80",
-                            "10.0.0.5:8o"}) {
+    for (const char* bad :
+         {"10.0.0.5", "10.0.0.5:", "10.0.0.5:0", "10.0.0.5:65536", "[fd00::5]", "fd00::5",
+          "fd00::5:80", "[10.0.0.5]:80", "host.example:80", "10.0.0.256:80", "[fe80::1%eth0]:80",
+          ":80", "", "[fd00::5]x80", "10.0.0.5:8o"}) {
         EXPECT_TRUE(parse_endpoint(bad, e)) << bad;
     }
 }
@@ -302,6 +299,157 @@ TEST(address, edit_distance_counts_edits)
     EXPECT_EQ(edit_distance("endpiont", "endpoint"), 2u);
     EXPECT_EQ(edit_distance("", "abc"), 3u);
     EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
+}
+
+} // namespace
+} // namespace edgerelay::config
+
+namespace edgerelay::config {
+namespace {
+
+// Builds a random but valid config: what to_yaml writes, parse must read back identically.
+config random_config(std::mt19937& rng)
+{
+    auto pick = [&](uint32_t n) { return static_cast<uint32_t>(rng() % n); };
+    auto word = [&](size_t len) {
+        std::string s;
+        for (size_t i = 0; i < len; ++i) {
+            s += static_cast<char>('a' + pick(26));
+        }
+        return s;
+    };
+    auto endpoint = [&](bool v6) {
+        wire::endpoint e;
+        e.family = v6 ? 6 : 4;
+        for (int i = 0; i < (v6 ? 16 : 4); ++i) {
+            e.addr[i] = static_cast<uint8_t>(rng());
+        }
+        e.addr[0] = v6 ? 0xfd : static_cast<uint8_t>(1 + pick(223));
+        e.port = static_cast<uint16_t>(1 + pick(65535));
+        return e;
+    };
+    config c;
+    c.instance = word(1 + pick(10));
+    c.control_socket = "/run/" + word(5) + ".sock";
+    c.listen_port = static_cast<uint16_t>(1 + pick(65535));
+    c.mtu = static_cast<uint16_t>(576 + pick(9000 - 576 + 1));
+    if (pick(2)) {
+        c.region = word(1 + pick(8)) + "-" + std::to_string(pick(9));
+    }
+    if (pick(2)) {
+        std::uniform_real_distribution<double> lat(-90, 90);
+        std::uniform_real_distribution<double> lon(-180, 180);
+        c.location = location_config{lat(rng), lon(rng)};
+    }
+    c.http_address = endpoint(pick(2));
+    c.identity.private_key_file = "/k/" + word(6);
+    c.dht.k_nearest = 1 + pick(20);
+    c.health.interval_ms = 10 + pick(1000);
+    dataplane_config& d = c.dataplane;
+    d.driver = static_cast<driver_kind>(pick(3));
+    if (pick(2)) {
+        for (uint32_t core = pick(4); d.cores.size() < 1 + pick(8); core += 1 + pick(3)) {
+            d.cores.push_back(core);
+        }
+        d.workers = static_cast<uint32_t>(d.cores.size());
+    } else {
+        d.workers = 1 + pick(16);
+    }
+    d.hugepages = pick(2);
+    d.max_peers = 1 + pick(1 << 20);
+    for (uint32_t i = pick(3); i > 0; --i) {
+        d.eal_args.push_back("--" + word(4) + (pick(2) ? "=x y" : ""));
+    }
+    for (uint32_t i = (d.driver == driver_kind::dpdk ? 1 : 0) + pick(3); i > 0; --i) {
+        port_config p;
+        p.name = "net_" + word(4) + std::to_string(i);
+        p.role = d.ports.empty() ? port_role::underlay : static_cast<port_role>(pick(2));
+        if (p.role == port_role::underlay || pick(2)) {
+            prefix a;
+            a.family = 4;
+            a.addr[0] = 10;
+            a.addr[3] = static_cast<uint8_t>(rng());
+            a.len = static_cast<uint8_t>(8 + pick(25));
+            p.address = a;
+        }
+        if (pick(2)) {
+            p.devargs = "iface=" + word(5) + ",x=1";
+            p.gateway_mac = std::array<uint8_t, 6>{2, 0, 0, 0, static_cast<uint8_t>(rng()), 0xab};
+        }
+        p.vlan = static_cast<uint16_t>(pick(4095));
+        d.ports.push_back(p);
+    }
+    d.io_uring.family = static_cast<ip_family>(pick(3));
+    if (pick(2)) {
+        d.io_uring.bind.family = d.io_uring.family == ip_family::ipv4 ? 4 : 6;
+        if (d.io_uring.family != ip_family::dual) {
+            d.io_uring.bind.addr[0] = d.io_uring.bind.family == 4 ? 10 : 0xfd;
+        }
+    }
+    if (pick(2)) {
+        d.io_uring.tun = tun_config{"tun" + std::to_string(pick(100)), {}};
+        if (pick(2)) {
+            d.io_uring.tun->addresses.push_back(
+                prefix{6, {0xfd, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 64});
+        }
+    }
+    for (uint32_t i = pick(4); i > 0; --i) {
+        c.bootstrap.push_back(endpoint(pick(2)));
+    }
+    uint32_t next_net = 0;
+    for (uint32_t i = pick(6); i > 0; --i) {
+        peer_config p;
+        crypto::random_bytes(p.public_key.data(), 32);
+        if (pick(2)) {
+            p.endpoint = endpoint(pick(2));
+        }
+        for (uint32_t k = pick(4); k > 0; --k, ++next_net) {
+            prefix a;
+            a.family = pick(2) ? 4 : 6;
+            a.addr[0] = a.family == 4 ? 10 : 0xfd;
+            a.addr[1] = static_cast<uint8_t>(next_net);
+            a.len = 16;
+            p.allowed_ips.push_back(a);
+        }
+        if (pick(2)) {
+            p.preshared_key.emplace();
+            crypto::random_bytes(p.preshared_key->data(), 32);
+        }
+        p.persistent_keepalive = static_cast<uint16_t>(pick(2) ? pick(65536) : 0);
+        if (pick(2)) {
+            p.name = "peer-" + std::to_string(c.peers.size());
+        }
+        c.peers.push_back(p);
+    }
+    for (uint32_t i = pick(6); i > 0; --i) {
+        route_config r;
+        r.dest.family = 4;
+        r.dest.addr[0] = 172;
+        r.dest.addr[1] = static_cast<uint8_t>(i);
+        r.dest.len = 16;
+        if (c.peers.empty() || pick(3) == 0) {
+            r.via = "local";
+            r.local = true;
+        } else {
+            r.peer = pick(static_cast<uint32_t>(c.peers.size()));
+            const peer_config& p = c.peers[r.peer];
+            r.via = p.name.empty() || pick(2) ? crypto::key_to_base64(p.public_key.data()) : p.name;
+        }
+        c.routes.push_back(r);
+    }
+    return c;
+}
+
+TEST(config, random_configs_round_trip)
+{
+    std::mt19937 rng(2026);
+    for (int i = 0; i < 300; ++i) {
+        config c = random_config(rng);
+        std::string text = to_yaml(c);
+        config back;
+        ASSERT_NO_THROW(back = parse(text, "random.yaml")) << text;
+        ASSERT_EQ(back, c) << text;
+    }
 }
 
 } // namespace

@@ -17,9 +17,9 @@ namespace {
 struct bad_case {
     const char* name;
     const char* yaml;
-    int line;          // 1-based
-    int column;        // 1-based; 0 = not checked
-    const char* field; // exact field path
+    int line;            // 1-based
+    int column;          // 1-based; 0 = not checked
+    const char* field;   // exact field path
     const char* problem; // substring of the problem
     const char* hint;    // substring of the hint
 };
@@ -48,8 +48,8 @@ const std::vector<bad_case> cases = {
      "is 9 characters, not 44", "wg pubkey"},
     {"key_bad_base64", "peers:\n  - public_key: \"!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!=\"\n",
      2, 17, "peers[0].public_key", "is not base64 of 32 bytes", "44-character base64"},
-    {"key_all_zero", "peers:\n  - public_key: AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", 2, 17,
-     "peers[0].public_key", "all zeros", ""},
+    {"key_all_zero", "peers:\n  - public_key: AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", 2,
+     17, "peers[0].public_key", "all zeros", ""},
     {"psk_bad", "peers:\n  - public_key: " K1 "\n    preshared_key: abc\n", 3, 20,
      "peers[0].preshared_key", "not 44", "wg genpsk"},
     {"peer_without_key", "peers:\n  - endpoint: 10.0.0.5:51820\n", 2, 5, "peers[0].public_key",
@@ -70,8 +70,7 @@ const std::vector<bad_case> cases = {
      "not a valid IP address", ""},
     {"bootstrap_duplicate", "bootstrap:\n  - 10.0.0.2:4222\n  - 10.0.0.2:4222\n", 3, 5,
      "bootstrap[1]", "listed twice (first at line 2)", "remove"},
-    {"http_without_port", "http: {address: 127.0.0.1}\n", 1, 17, "http.address", "has no port",
-     ""},
+    {"http_without_port", "http: {address: 127.0.0.1}\n", 1, 17, "http.address", "has no port", ""},
     // Prefixes.
     {"allowed_ip_host_bits", "peers:\n  - public_key: " K1 "\n    allowed_ips: [10.1.2.0/16]\n", 3,
      19, "peers[0].allowed_ips[0]", "\"10.1.2.0/16\" has host bits set", "write 10.1.0.0/16"},
@@ -92,8 +91,8 @@ const std::vector<bad_case> cases = {
      "peers[0].persistent_keepalive", "not a whole number", "0..65535"},
     {"latitude_out_of_range", "location: {latitude: 91, longitude: 0}\n", 1, 22,
      "location.latitude", "out of range", "-90..90"},
-    {"longitude_missing", "location: {latitude: 10}\n", 1, 11, "location.longitude",
-     "missing key", "longitude:"},
+    {"longitude_missing", "location: {latitude: 10}\n", 1, 11, "location.longitude", "missing key",
+     "longitude:"},
     {"health_interval_zero", "health: {interval_ms: 0}\n", 1, 23, "health.interval_ms",
      "out of range", "10..60000"},
     // Types.
@@ -112,8 +111,8 @@ const std::vector<bad_case> cases = {
      "\"xdp\" is not one of auto | dpdk | io_uring", "auto | dpdk | io_uring"},
     {"bad_family", "dataplane: {io_uring: {family: ipv5}}\n", 1, 32, "dataplane.io_uring.family",
      "not one of", "ipv4 | ipv6 | dual"},
-    {"dual_binds_v4", "dataplane: {io_uring: {bind: 0.0.0.0}}\n", 1, 30,
-     "dataplane.io_uring.bind", "dual binds the IPv6 wildcard only", "::"},
+    {"dual_binds_v4", "dataplane: {io_uring: {bind: 0.0.0.0}}\n", 1, 30, "dataplane.io_uring.bind",
+     "dual binds the IPv6 wildcard only", "::"},
     {"bind_family_mismatch", "dataplane: {io_uring: {family: ipv6, bind: 10.0.0.1}}\n", 1, 44,
      "dataplane.io_uring.bind", "not of family ipv6", ""},
     {"cores_duplicate", "dataplane:\n  cores: [1, 2, 1]\n", 2, 17, "dataplane.cores[2]",
@@ -123,16 +122,17 @@ const std::vector<bad_case> cases = {
     {"cores_word", "dataplane:\n  cores: all\n", 2, 10, "dataplane.cores",
      "expected auto or a list", "[1, 2]"},
     {"cores_empty", "dataplane:\n  cores: []\n", 2, 10, "dataplane.cores", "empty", ""},
-    {"workers_disagree", "dataplane:\n  cores: [1, 2]\n  workers: 3\n", 3, 12,
-     "dataplane.workers", "disagrees with the 2 cores", ""},
+    {"workers_disagree", "dataplane:\n  cores: [1, 2]\n  workers: 3\n", 3, 12, "dataplane.workers",
+     "disagrees with the 2 cores", ""},
     {"dpdk_without_ports", "dataplane:\n  driver: dpdk\n", 2, 11, "dataplane.ports",
      "needs an underlay port", ""},
     {"underlay_without_address", "dataplane:\n  ports:\n    - {name: p0, role: underlay}\n", 3, 7,
      "dataplane.ports[0].address", "missing key", "address: 10.0.0.1/24"},
     {"port_role_missing", "dataplane:\n  ports:\n    - {name: p0}\n", 3, 7,
      "dataplane.ports[0].role", "missing key", "underlay"},
-    {"port_duplicate", "dataplane:\n  ports:\n    - {name: p0, role: access}\n"
-                       "    - {name: p0, role: access}\n",
+    {"port_duplicate",
+     "dataplane:\n  ports:\n    - {name: p0, role: access}\n"
+     "    - {name: p0, role: access}\n",
      4, 7, "dataplane.ports[1]", "listed twice (first at line 3)", ""},
     {"bad_mac", "dataplane:\n  ports:\n    - {name: p0, role: access, gateway_mac: 02:00:00}\n", 3,
      45, "dataplane.ports[0].gateway_mac", "not a MAC address", "02:00:00:00:00:01"},
@@ -154,9 +154,8 @@ const std::vector<bad_case> cases = {
     {"tun_name_too_long", "dataplane: {io_uring: {tun: {name: abcdefghijklmnopq}}}\n", 1, 36,
      "dataplane.io_uring.tun.name", "not a valid name", "1..15"},
     // Duplicates across entries.
-    {"duplicate_peer_key",
-     "peers:\n  - public_key: " K1 "\n    name: a\n  - public_key: " K1 "\n", 4, 17,
-     "peers[1].public_key", "the same public key as peers[0] (a)", "merge"},
+    {"duplicate_peer_key", "peers:\n  - public_key: " K1 "\n    name: a\n  - public_key: " K1 "\n",
+     4, 17, "peers[1].public_key", "the same public key as peers[0] (a)", "merge"},
     {"duplicate_peer_name",
      "peers:\n  - {public_key: " K1 ", name: a}\n  - {public_key: " K2 ", name: a}\n", 3, 70,
      "peers[1].name", "already used by peers[0]", ""},
@@ -174,7 +173,8 @@ const std::vector<bad_case> cases = {
      "routes:\n  - {prefix: 10.2.0.0/16, via: local}\n  - {prefix: 10.2.0.0/16, via: local}\n", 3,
      14, "routes[1].prefix", "route 10.2.0.0/16 is already defined at line 2", ""},
     {"route_via_unknown_peer",
-     "peers: [{public_key: " K1 ", name: site-a}]\nroutes:\n  - {prefix: 10.2.0.0/16, via: site-x}\n",
+     "peers: [{public_key: " K1
+     ", name: site-a}]\nroutes:\n  - {prefix: 10.2.0.0/16, via: site-x}\n",
      3, 32, "routes[0].via", "\"site-x\" names no peer", "did you mean \"site-a\"?"},
     {"route_via_unknown_key", "routes:\n  - {prefix: 10.2.0.0/16, via: " K2 "}\n", 2, 32,
      "routes[0].via", "names no peer", "a peer's name, its public key, or local"},
@@ -211,8 +211,8 @@ TEST_P(bad_config, fails_at_the_right_place)
         EXPECT_NE(e.hint().find(c.hint), std::string::npos);
         EXPECT_FALSE(e.hint().empty());
         // what() is exactly file:line:col: field: problem; hint: hint.
-        std::string where = "bad.yaml:" + std::to_string(e.line()) + ":" +
-                            std::to_string(e.column()) + ": ";
+        std::string where =
+            "bad.yaml:" + std::to_string(e.line()) + ":" + std::to_string(e.column()) + ": ";
         std::string expected = where + (e.field().empty() ? "" : e.field() + ": ") + e.problem() +
                                "; hint: " + e.hint();
         EXPECT_EQ(std::string(e.what()), expected);

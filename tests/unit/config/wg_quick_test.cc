@@ -40,7 +40,8 @@ AllowedIPs = 10.11.0.0/16
 PersistentKeepalive = 25
 
 [Peer]
-PublicKey = )" K2 "\t\r" R"(
+PublicKey = )" K2 "\t\r"
+                              R"(
 Endpoint = [2001:db8::2]:51820
 AllowedIPs = 10.2.0.0/16,fd02::/48   # trailing comment
 PersistentKeepalive = off
@@ -174,15 +175,18 @@ const std::vector<bad_ini> bad_inis = {
      "[Peer 1].PresharedKey", "not a WireGuard key"},
     {"endpoint_without_port", "[Interface]\n[Peer]\nPublicKey = " K1 "\nEndpoint = 10.0.0.5\n", 4,
      "[Peer 1].Endpoint", "has no port"},
-    {"endpoint_hostname", "[Interface]\n[Peer]\nPublicKey = " K1 "\nEndpoint = vpn.example.com:51820\n",
-     4, "[Peer 1].Endpoint", "not an IP address"},
-    {"allowed_ip_host_bits", "[Interface]\n[Peer]\nPublicKey = " K1 "\nAllowedIPs = 10.0.0.0/8, 10.1.2.3/16\n",
-     4, "[Peer 1].AllowedIPs", "host bits set"},
-    {"allowed_ip_shared", "[Interface]\n[Peer]\nPublicKey = " K1 "\nAllowedIPs = 10.0.0.0/8\n[Peer]\n"
-     "PublicKey = " K2 "\nAllowedIPs = 10.0.0.0/8\n", 7, "[Peer 2].AllowedIPs",
-     "already an allowed IP (line 4)"},
-    {"duplicate_peer_key", "[Interface]\n[Peer]\nPublicKey = " K1 "\n[Peer]\nPublicKey = " K1 "\n", 5,
-     "[Peer 2].PublicKey", "same PublicKey"},
+    {"endpoint_hostname",
+     "[Interface]\n[Peer]\nPublicKey = " K1 "\nEndpoint = vpn.example.com:51820\n", 4,
+     "[Peer 1].Endpoint", "not an IP address"},
+    {"allowed_ip_host_bits",
+     "[Interface]\n[Peer]\nPublicKey = " K1 "\nAllowedIPs = 10.0.0.0/8, 10.1.2.3/16\n", 4,
+     "[Peer 1].AllowedIPs", "host bits set"},
+    {"allowed_ip_shared",
+     "[Interface]\n[Peer]\nPublicKey = " K1 "\nAllowedIPs = 10.0.0.0/8\n[Peer]\n"
+     "PublicKey = " K2 "\nAllowedIPs = 10.0.0.0/8\n",
+     7, "[Peer 2].AllowedIPs", "already an allowed IP (line 4)"},
+    {"duplicate_peer_key", "[Interface]\n[Peer]\nPublicKey = " K1 "\n[Peer]\nPublicKey = " K1 "\n",
+     5, "[Peer 2].PublicKey", "same PublicKey"},
     {"listen_port_zero", "[Interface]\nListenPort = 0\n", 2, "[Interface].ListenPort",
      "out of range"},
     {"mtu_word", "[Interface]\nMTU = big\n", 2, "[Interface].MTU", "not a whole number"},
@@ -190,7 +194,8 @@ const std::vector<bad_ini> bad_inis = {
      "not a valid IP address"},
     {"keepalive_word", "[Interface]\n[Peer]\nPublicKey = " K1 "\nPersistentKeepalive = always\n", 4,
      "[Peer 1].PersistentKeepalive", "not a whole number"},
-    {"key_outside_section", "ListenPort = 1\n[Interface]\n", 1, "ListenPort", "outside any section"},
+    {"key_outside_section", "ListenPort = 1\n[Interface]\n", 1, "ListenPort",
+     "outside any section"},
     {"unknown_section", "[Interface]\n[Peers]\n", 2, "", "unknown section [Peers]"},
     {"no_equals", "[Interface]\nListenPort 51820\n", 2, "", "expected Key = Value"},
     {"empty_value", "[Interface]\n[Peer]\nPublicKey = " K1 "\nEndpoint =\n", 4, "[Peer 1].Endpoint",
