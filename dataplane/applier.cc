@@ -277,10 +277,10 @@ error applier::remove_peer(const abi::cmd_peer& b)
     for (int i = 0; i < 3; ++i) {
         kps[i] = _tables.peers().swap_keypair(b.peer, slots_in_readback_order[i], nullptr);
     }
-    for (keypair* kp : kps) {
+    for (int i = 0; i < 3; ++i) {
         // The same keypair may have sat in two slots (rotation in progress): retire it once.
-        if (kp != nullptr && _expiry.count({kp->reject_tsc, kp}) != 0) {
-            retire(kp);
+        if (kps[i] != nullptr && (i == 0 || kps[i] != kps[0]) && (i < 2 || kps[i] != kps[1])) {
+            retire(kps[i]);
         }
     }
     if (const path* old = _tables.peers().swap_path(b.peer, nullptr)) {
@@ -762,10 +762,11 @@ void applier::on_worker_event(uint16_t worker, const dp_event& e)
                 return;
             }
             publish_path(e.peer, p);
+            abi::event ev = make_event(abi::event_type::endpoint_roamed, worker);
+            ev.body.endpoint_roamed = abi::ev_endpoint_roamed{e.peer, e.port_index, 0, e.remote};
+            emit(ev, true);
         }
-        abi::event ev = make_event(abi::event_type::endpoint_roamed, worker);
-        ev.body.endpoint_roamed = abi::ev_endpoint_roamed{e.peer, e.port_index, 0, e.remote};
-        emit(ev, true);
+        // Else a repeat: workers raise it for every packet until the new path is visible.
         return;
     }
     case dp_event::keypair_confirmed: {
@@ -780,8 +781,11 @@ void applier::on_worker_event(uint16_t worker, const dp_event& e)
         return;
     }
     case dp_event::keypair_expired: {
+        // The worker set expired_signalled before raising: a newer keypair that happens to
+        // reuse the index has not, and is left alone.
         keypair* kp = _tables.index().find(e.local_index);
-        if (kp != nullptr && kp->peer == e.peer) {
+        if (kp != nullptr && kp->peer == e.peer
+            && kp->expired_signalled.load(std::memory_order_relaxed) != 0) {
             unlink_keypair(kp);
             retire(kp);
             ++_stats.keypairs_expired;

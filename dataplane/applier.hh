@@ -88,8 +88,9 @@ public:
 
     /// Handles an event a worker raised, first locally so the dataplane stays right without a
     /// control plane (endpoint_roamed: new path; keypair_confirmed: next promoted, old previous
-    /// retired; keypair_expired: retired), then forwards it on the event ring (keypair_confirmed
-    /// only when the promotion happened).
+    /// retired; keypair_expired: retired), then forwards it on the event ring
+    /// (endpoint_roamed only when the path changed, keypair_confirmed only when the promotion
+    /// happened: workers repeat the former until they see the new path).
     void on_worker_event(uint16_t worker, const dp_event& e);
 
     /// Housekeeping: retires keypairs whose reject time passed, zeroes in place the keys of

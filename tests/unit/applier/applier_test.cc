@@ -1051,7 +1051,7 @@ TEST_F(applier_test, resealed_mutations_keep_tables_consistent)
                 ASSERT_NE(get(e.body.rb_route.hop), nullptr) << "route to a removed peer";
             }
             if (e.type == event_type::rb_allowed_ip) {
-                ASSERT_NE(get(e.body.rb_allowed_ip.peer), nullptr) << "allowed IP of a removed peer";
+                ASSERT_NE(get(e.body.rb_allowed_ip.peer), nullptr) << "allowed IP, no peer";
             }
         }
         ASSERT_EQ(n_rb, g_tables->routes4().rules() + g_tables->routes6().rules()
@@ -1091,6 +1091,11 @@ TEST_F(applier_test, roaming_updates_the_path)
     EXPECT_EQ(evs[0].body.endpoint_roamed.peer, 3u);
     EXPECT_EQ(evs[0].body.endpoint_roamed.remote, e.remote);
     EXPECT_GT(evs[0].time_ns, 0u);
+
+    // Workers repeat the event until they see the new path: repeats change and forward nothing.
+    _app->on_worker_event(2, e);
+    EXPECT_EQ(get(3)->route_path.load(), p);
+    EXPECT_TRUE(drain().empty());
 
     // Roaming to IPv6 drops the IPv4 source address.
     e.remote = ep6(3, 40000);
@@ -1167,6 +1172,13 @@ TEST_F(applier_test, confirm_promotes_next)
     _app->on_worker_event(0, e);
     e.type = dp_event::keypair_expired;
     e.local_index = 20;
+    _app->on_worker_event(0, e); // the flag is not set: not the keypair the worker saw
+    EXPECT_EQ(p->previous.load(), k20);
+    drain();
+    e.type = dp_event::rekey_needed;
+    _app->on_worker_event(0, e);
+    e.type = dp_event::keypair_expired;
+    k20->expired_signalled.store(1); // as the worker does before raising
     _app->on_worker_event(0, e);
     EXPECT_EQ(p->previous.load(), nullptr);
     EXPECT_EQ(lookup(20), nullptr);
