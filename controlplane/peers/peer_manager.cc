@@ -353,6 +353,9 @@ void peer_manager::on_event(const abi::event& ev)
             p->endpoint.remote = ev.body.endpoint_roamed.remote;
         }
         break;
+    case abi::event_type::keypair_confirmed:
+        on_keypair_confirmed(ev.body.keypair_ref.peer, ev.body.keypair_ref.local_index);
+        break;
     case abi::event_type::rb_keypair:
         if (ev.body.rb_keypair.slot == abi::key_slot::current) {
             on_keypair_confirmed(ev.body.rb_keypair.peer, ev.body.rb_keypair.local_index);

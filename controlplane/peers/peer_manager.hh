@@ -94,7 +94,7 @@ struct handshake_counters {
 ///    previous <- next instead and the old current goes.
 ///  - install_keypair into next: replaces next and drops previous.
 ///  - the dataplane promotes next to current by itself on the first packet received with it
-///    and reports it (on_keypair_confirmed, or an rb_keypair readback in slot current).
+///    and reports it (keypair_confirmed, or an rb_keypair readback in slot current).
 ///  - every other removal (age, zeroing) is an explicit retire_keypair by local index.
 class peer_manager {
   public:
@@ -135,8 +135,8 @@ class peer_manager {
 
     /// Handles a dataplane event: rekey_needed (start a handshake, spaced by REKEY_TIMEOUT),
     /// keypair_expired (forget the keypair), endpoint_roamed (remember the endpoint the
-    /// dataplane already applied), rb_keypair in slot current for our next (confirmation).
-    /// Other events are ignored.
+    /// dataplane already applied), keypair_confirmed and rb_keypair in slot current for our
+    /// next (the dataplane promoted next: mirror it). Other events are ignored.
     void on_event(const abi::event& ev);
 
     /// The dataplane received a transport packet for this keypair in slot next and promoted

@@ -135,6 +135,36 @@ TEST(peers_timers, keypair_expired_event_forgets_without_a_command)
     EXPECT_TRUE(retired_indices(t.a.out).empty()); // the dataplane already dropped it
 }
 
+TEST(peers_timers, keypair_confirmed_event_promotes_next_and_completes)
+{
+    back_to_back t;
+    t.handshake();
+    const uint32_t kb =
+        t.b.out.of(command_type::install_keypair)[0].body.install_keypair.local_index;
+    abi::event ev;
+    ev.type = abi::event_type::keypair_confirmed;
+    ev.body.keypair_ref.peer = back_to_back::a_at_b;
+    ev.body.keypair_ref.local_index = kb + 1;  // not B's next: ignored
+    t.b.pm.on_event(ev);
+    EXPECT_EQ(t.b.pm.snapshot(back_to_back::a_at_b)->keypair_index[2], kb);
+    ev.body.keypair_ref.local_index = kb;
+    const size_t commands = t.b.out.commands.size();
+    t.b.pm.on_event(ev);
+    auto sb = t.b.pm.snapshot(back_to_back::a_at_b);
+    EXPECT_EQ(sb->keypair_index[0], kb);
+    EXPECT_FALSE(sb->keypair_index[2]);
+    EXPECT_EQ(t.b.out.commands.size(), commands);  // the dataplane did it already
+
+    // A second session from A: the confirmed keypair stays current while the new one waits.
+    t.clk.advance(rekey_timeout);
+    ASSERT_EQ(t.a.pm.initiate(back_to_back::b_at_a), 0);
+    t.pump();
+    sb = t.b.pm.snapshot(back_to_back::a_at_b);
+    EXPECT_EQ(sb->keypair_index[0], kb);
+    EXPECT_TRUE(sb->keypair_index[2]);
+    EXPECT_NE(sb->keypair_index[2], kb);
+}
+
 TEST(peers_timers, rekey_needed_event_starts_a_handshake_once)
 {
     back_to_back t;
