@@ -143,8 +143,8 @@ applier::applier(table_set& tables, abi::segment& seg, const applier_config& cfg
     _limits.reject_after_messages = reject_after_messages;
     _limits.rekey_after_time_ms = rekey_after_time_s * 1000;
     _limits.reject_after_time_ms = seg.lim().reject_after_time_ms != 0
-        ? seg.lim().reject_after_time_ms
-        : reject_after_time_s * 1000;
+                                       ? seg.lim().reject_after_time_ms
+                                       : reject_after_time_s * 1000;
 }
 
 applier::~applier()
@@ -289,12 +289,11 @@ error applier::remove_peer(const abi::cmd_peer& b)
     return from_errno(_tables.peers().deactivate(b.peer));
 }
 
-path* applier::path_create(uint16_t port, const wire::endpoint& remote,
-                           const wire::endpoint& local, const uint8_t* src_mac,
-                           const uint8_t* dst_mac) noexcept
+path* applier::path_create(uint16_t port, const wire::endpoint& remote, const wire::endpoint& local,
+                           const uint8_t* src_mac, const uint8_t* dst_mac) noexcept
 {
-    void* mem = rte_zmalloc_socket("path", sizeof(path), alignof(path),
-                                   static_cast<int>(rte_socket_id()));
+    void* mem =
+        rte_zmalloc_socket("path", sizeof(path), alignof(path), static_cast<int>(rte_socket_id()));
     if (mem == nullptr) {
         return nullptr;
     }
@@ -784,8 +783,8 @@ void applier::on_worker_event(uint16_t worker, const dp_event& e)
         // The worker set expired_signalled before raising: a newer keypair that happens to
         // reuse the index has not, and is left alone.
         keypair* kp = _tables.index().find(e.local_index);
-        if (kp != nullptr && kp->peer == e.peer
-            && kp->expired_signalled.load(std::memory_order_relaxed) != 0) {
+        if (kp != nullptr && kp->peer == e.peer &&
+            kp->expired_signalled.load(std::memory_order_relaxed) != 0) {
             unlink_keypair(kp);
             retire(kp);
             ++_stats.keypairs_expired;

@@ -31,10 +31,10 @@ struct applier_port {
 };
 
 struct applier_config {
-    uint32_t max_peers = 1024;   ///< ids beyond this (or the peer table's capacity) are refused
-    uint16_t n_workers = 1;      ///< workers that hand dp_events to on_worker_event
-    uint16_t n_ports = 1;        ///< underlay ports 0 .. n_ports-1 (≤ max_ports)
-    uint64_t tsc_hz = 0;         ///< TSC ticks per second; 0 asks DPDK (rte_get_tsc_hz)
+    uint32_t max_peers = 1024; ///< ids beyond this (or the peer table's capacity) are refused
+    uint16_t n_workers = 1;    ///< workers that hand dp_events to on_worker_event
+    uint16_t n_ports = 1;      ///< underlay ports 0 .. n_ports-1 (≤ max_ports)
+    uint64_t tsc_hz = 0;       ///< TSC ticks per second; 0 asks DPDK (rte_get_tsc_hz)
     std::array<applier_port, max_ports> ports{};
     /// Events not caused by a command (worker events, expiries) kept while the event ring is
     /// full; beyond this they are dropped and counted. Replies are never dropped: commands wait.
@@ -43,14 +43,14 @@ struct applier_config {
 
 /// Counters of the applier itself (applier thread only; read them from that thread).
 struct applier_stats {
-    uint64_t commands = 0;         ///< commands popped and answered
-    uint64_t commands_failed = 0;  ///< of which answered with an error
-    uint64_t worker_events = 0;    ///< dp_events received from workers
+    uint64_t commands = 0;          ///< commands popped and answered
+    uint64_t commands_failed = 0;   ///< of which answered with an error
+    uint64_t worker_events = 0;     ///< dp_events received from workers
     uint64_t worker_events_bad = 0; ///< of which refused (bad worker id, port or endpoint)
-    uint64_t events_dropped = 0;   ///< async events lost because the control plane is not reading
-    uint64_t keypairs_expired = 0; ///< keypairs retired because their reject time passed
-    uint64_t keypairs_wiped = 0;   ///< keys zeroed in place after 3 × REJECT_AFTER_TIME
-    uint64_t keepalives_lost = 0;  ///< send_keepalive refused because worker 0 lags
+    uint64_t events_dropped = 0;    ///< async events lost because the control plane is not reading
+    uint64_t keypairs_expired = 0;  ///< keypairs retired because their reject time passed
+    uint64_t keypairs_wiped = 0;    ///< keys zeroed in place after 3 × REJECT_AFTER_TIME
+    uint64_t keepalives_lost = 0;   ///< send_keepalive refused because worker 0 lags
 };
 
 /// The only writer of the tables (docs/DESIGN.md §1, STYLE.md "Publishing table updates").
@@ -129,8 +129,8 @@ private:
     };
 
     struct deferred_free {
-        uint64_t token;     ///< QSBR token taken after the object was unlinked
-        uint64_t wipe_tsc;  ///< keypairs: zero the keys in place after this (3 × reject)
+        uint64_t token;    ///< QSBR token taken after the object was unlinked
+        uint64_t wipe_tsc; ///< keypairs: zero the keys in place after this (3 × reject)
         keypair* kp;
         path* p;
         bool wiped;
@@ -138,7 +138,7 @@ private:
 
     struct pending_event {
         abi::event ev;
-        bool async;         ///< not an answer to a command: may be dropped under backlog
+        bool async; ///< not an answer to a command: may be dropped under backlog
     };
 
     abi::error apply(const abi::command& c);
@@ -187,14 +187,13 @@ private:
     uint64_t _now = 0;
     abi::cmd_set_limits _limits{};
     applier_stats _stats{};
-    std::vector<peer_shadow> _shadow;             // indexed by peer id
+    std::vector<peer_shadow> _shadow;                // indexed by peer id
     std::set<std::pair<uint64_t, keypair*>> _expiry; // (reject_tsc, kp) of every linked keypair
     std::vector<deferred_free> _deferred;
     std::deque<pending_event> _outbox;
     std::size_t _outbox_async = 0;
     // applier: producer, worker 0: consumer.
-    boost::lockfree::spsc_queue<peer_id, boost::lockfree::capacity<keepalive_capacity>>
-        _keepalives;
+    boost::lockfree::spsc_queue<peer_id, boost::lockfree::capacity<keepalive_capacity>> _keepalives;
 };
 
 } // namespace edgerelay::dp

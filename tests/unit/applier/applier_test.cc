@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The edgerelay Authors
 // The applier driven like a control plane would: commands over a real segment, tables checked.
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -12,6 +10,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -272,10 +271,9 @@ protected:
         }
         auto locals4 = g_tables->routes4().entries();
         for (const auto& [k, hop] : locals4) {
-            abi::prefix p = pfx4(static_cast<uint8_t>(k.first >> 24),
-                                 static_cast<uint8_t>(k.first >> 16),
-                                 static_cast<uint8_t>(k.first >> 8),
-                                 static_cast<uint8_t>(k.first), k.second);
+            abi::prefix p =
+                pfx4(static_cast<uint8_t>(k.first >> 24), static_cast<uint8_t>(k.first >> 16),
+                     static_cast<uint8_t>(k.first >> 8), static_cast<uint8_t>(k.first), k.second);
             EXPECT_EQ(run(cmd_route(command_type::remove_route, p, hop)), error::ok);
         }
         auto locals6 = g_tables->routes6().entries();
@@ -351,8 +349,8 @@ protected:
 
     next_hop route4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) const
     {
-        return g_tables->routes4().lookup((uint32_t{a} << 24) | (uint32_t{b} << 16)
-                                          | (uint32_t{c} << 8) | d);
+        return g_tables->routes4().lookup((uint32_t{a} << 24) | (uint32_t{b} << 16) |
+                                          (uint32_t{c} << 8) | d);
     }
 
     next_hop lookup6(const prefix_table6& t, uint16_t second, uint8_t last) const
@@ -528,7 +526,7 @@ TEST_F(applier_test, retire_keypair_by_slot_and_index)
 
     EXPECT_EQ(run(cmd_retire(9, abi::key_slot::current)), error::unknown_peer);
     EXPECT_EQ(run(cmd_retire(8, abi::key_slot::current)), error::not_found);
-    EXPECT_EQ(run(cmd_retire(7, abi::key_slot::previous)), error::not_found); // next cleared it
+    EXPECT_EQ(run(cmd_retire(7, abi::key_slot::previous)), error::not_found);     // next cleared it
     EXPECT_EQ(run(cmd_retire(8, abi::key_slot::by_index, 71)), error::not_found); // not 8's
     EXPECT_EQ(run(cmd_retire(7, abi::key_slot::by_index, 999)), error::not_found);
     EXPECT_EQ(run(cmd_retire(7, abi::key_slot::current, 71)), error::bad_slot);
@@ -675,6 +673,7 @@ TEST_F(applier_test, readback_matches_installed_state)
     for (const event& e : rb) {
         types.push_back(e.type);
     }
+    // clang-format off
     const std::vector<event_type> want = {
         event_type::rb_peer, event_type::rb_keypair, event_type::rb_keypair, // peer 1
         event_type::rb_peer, event_type::rb_keypair, event_type::rb_keypair, // peer 6
@@ -685,6 +684,7 @@ TEST_F(applier_test, readback_matches_installed_state)
         event_type::rb_allowed_ip,                                           // v6
         event_type::readback_done,
     };
+    // clang-format on
     ASSERT_EQ(types, want);
 
     const auto& p1 = rb[0].body.rb_peer;
@@ -723,12 +723,13 @@ TEST_F(applier_test, readback_matches_installed_state)
               0);
     EXPECT_EQ(rb[8].body.rb_route.hop, 1u);
     EXPECT_EQ(rb[9].body.rb_route.hop, 6u);
-    EXPECT_EQ(std::memcmp(&rb[10].body.rb_route.dst, &cmds[12].body.route.dst,
-                          sizeof(abi::prefix)), 0);
+    EXPECT_EQ(std::memcmp(&rb[10].body.rb_route.dst, &cmds[12].body.route.dst, sizeof(abi::prefix)),
+              0);
     EXPECT_EQ(rb[11].body.rb_allowed_ip.peer, 1u);
     EXPECT_EQ(rb[12].body.rb_allowed_ip.peer, 40u);
     EXPECT_EQ(std::memcmp(&rb[12].body.rb_allowed_ip.src, &cmds[15].body.allowed_ip.src,
-                          sizeof(abi::prefix)), 0);
+                          sizeof(abi::prefix)),
+              0);
     EXPECT_EQ(rb[13].body.rb_allowed_ip.peer, 6u);
     const auto& done = rb[14].body.readback_done;
     EXPECT_EQ(done.seq, _seq);
@@ -739,19 +740,19 @@ TEST_F(applier_test, readback_matches_installed_state)
     for (const event& e : rb) {
         const auto* raw = reinterpret_cast<const uint8_t*>(&e);
         for (std::size_t i = 0; i + 4 <= sizeof(e); ++i) {
-            bool run_of_key = raw[i] >= 0x40 && raw[i] == raw[i + 1] && raw[i] == raw[i + 2]
-                && raw[i] == raw[i + 3];
-            EXPECT_FALSE(run_of_key) << "key-like bytes in event type "
-                                     << static_cast<int>(e.type) << " at " << i;
+            bool run_of_key = raw[i] >= 0x40 && raw[i] == raw[i + 1] && raw[i] == raw[i + 2] &&
+                              raw[i] == raw[i + 3];
+            EXPECT_FALSE(run_of_key)
+                << "key-like bytes in event type " << static_cast<int>(e.type) << " at " << i;
         }
     }
     // Bytes past the member named by type are zero.
     for (const event& e : rb) {
-        std::size_t used = e.type == event_type::rb_peer ? sizeof(abi::ev_rb_peer)
-            : e.type == event_type::rb_keypair           ? sizeof(abi::ev_rb_keypair)
-            : e.type == event_type::rb_route             ? sizeof(abi::ev_rb_route)
-            : e.type == event_type::rb_allowed_ip        ? sizeof(abi::cmd_allowed_ip)
-                                                         : sizeof(abi::ev_readback_done);
+        std::size_t used = e.type == event_type::rb_peer         ? sizeof(abi::ev_rb_peer)
+                           : e.type == event_type::rb_keypair    ? sizeof(abi::ev_rb_keypair)
+                           : e.type == event_type::rb_route      ? sizeof(abi::ev_rb_route)
+                           : e.type == event_type::rb_allowed_ip ? sizeof(abi::cmd_allowed_ip)
+                                                                 : sizeof(abi::ev_readback_done);
         for (std::size_t i = used; i < abi::event_body_size; ++i) {
             ASSERT_EQ(e.body.raw[i], 0) << "type " << static_cast<int>(e.type);
         }
@@ -771,8 +772,8 @@ TEST_F(applier_test, replaying_a_readback_rebuilds_the_state)
     for (uint32_t id : {1u, 6u, 40u}) {
         ASSERT_EQ(run(cmd_peer(command_type::remove_peer, id)), error::ok);
     }
-    ASSERT_EQ(run(cmd_route(command_type::remove_route, pfx4(0, 0, 0, 0, 0),
-                            abi::next_hop_local)), error::ok);
+    ASSERT_EQ(run(cmd_route(command_type::remove_route, pfx4(0, 0, 0, 0, 0), abi::next_hop_local)),
+              error::ok);
     ASSERT_EQ(g_tables->index().size(), 0u);
     for (const event& e : before) {
         command c;
@@ -870,8 +871,8 @@ void corrupt_refusably(command& c, std::mt19937_64& rng)
         break;
     case 1:
         c.type = rng() % 2 ? command_type::none
-                           : static_cast<command_type>(
-                                 static_cast<uint16_t>(command_type::count) + rng() % 1000);
+                           : static_cast<command_type>(static_cast<uint16_t>(command_type::count) +
+                                                       rng() % 1000);
         break;
     case 2:
         c.body.raw[member + rng() % (abi::command_body_size - member)] =
@@ -1054,8 +1055,8 @@ TEST_F(applier_test, resealed_mutations_keep_tables_consistent)
                 ASSERT_NE(get(e.body.rb_allowed_ip.peer), nullptr) << "allowed IP, no peer";
             }
         }
-        ASSERT_EQ(n_rb, g_tables->routes4().rules() + g_tables->routes6().rules()
-                            + g_tables->allowed4().rules() + g_tables->allowed6().rules());
+        ASSERT_EQ(n_rb, g_tables->routes4().rules() + g_tables->routes6().rules() +
+                            g_tables->allowed4().rules() + g_tables->allowed6().rules());
     }
     EXPECT_GT(accepted, 0u);
     RecordProperty("accepted", static_cast<int>(accepted));
@@ -1068,8 +1069,9 @@ TEST_F(applier_test, roaming_updates_the_path)
     ASSERT_EQ(run(cmd_peer(command_type::add_peer, 3)), error::ok);
     const uint8_t src[6] = {0x02, 1, 1, 1, 1, 1};
     const uint8_t dst[6] = {0x02, 2, 2, 2, 2, 2};
-    ASSERT_EQ(run(cmd_endpoint(3, 0, ep4(192, 0, 2, 1, 51820), ep4(198, 51, 100, 7, 51820),
-                               src, dst)), error::ok);
+    ASSERT_EQ(
+        run(cmd_endpoint(3, 0, ep4(192, 0, 2, 1, 51820), ep4(198, 51, 100, 7, 51820), src, dst)),
+        error::ok);
     const path* old = get(3)->route_path.load();
 
     dp_event e{};
