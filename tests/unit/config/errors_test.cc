@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The edgerelay Authors
 // Table of bad configurations: each must fail at the expected line, column and field path.
+#include <fstream>
+#include <random>
+#include <sstream>
 #include <string>
+#include <typeinfo>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -252,6 +256,56 @@ TEST(bad_config, syntax_errors_are_located)
         EXPECT_EQ(std::string(e.what()).rfind("syntax.yaml:", 0), 0u) << e.what();
         EXPECT_NE(e.hint().find("indentation"), std::string::npos);
     }
+}
+
+} // namespace
+} // namespace edgerelay::config
+
+namespace edgerelay::config {
+namespace {
+
+// Mutated copies of the documented example either load or fail with a located config_error;
+// nothing else (a yaml-cpp exception, a crash) may escape parse().
+TEST(bad_config, mutations_only_raise_config_error)
+{
+    std::ifstream in(std::string(EDGERELAY_CONFIG_DIR) + "/edgerelay.yaml");
+    ASSERT_TRUE(in);
+    std::stringstream buf;
+    buf << in.rdbuf();
+    const std::string example = buf.str();
+    const std::string alphabet = " \n\t:-[]{},#\"'&*!|>%@`?0123456789abcdefz./=+";
+    std::mt19937 rng(44);
+    int located = 0;
+    for (int i = 0; i < 2000; ++i) {
+        std::string text = example;
+        for (int n = 1 + static_cast<int>(rng() % 3); n > 0; --n) {
+            size_t at = rng() % text.size();
+            switch (rng() % 3) {
+            case 0:
+                text[at] = alphabet[rng() % alphabet.size()];
+                break;
+            case 1:
+                text.erase(at, 1 + rng() % 8);
+                break;
+            default:
+                text.insert(at, 1, alphabet[rng() % alphabet.size()]);
+                break;
+            }
+            if (text.empty()) {
+                text = " ";
+            }
+        }
+        try {
+            parse(text, "m.yaml");
+        } catch (const config_error& e) {
+            ASSERT_EQ(std::string(e.what()).rfind("m.yaml:", 0), 0u) << e.what();
+            ASSERT_FALSE(e.problem().empty()) << e.what();
+            located += e.line() > 0;
+        } catch (const std::exception& e) {
+            FAIL() << "unexpected " << typeid(e).name() << ": " << e.what() << "\n" << text;
+        }
+    }
+    EXPECT_GT(located, 700); // most mutations are errors, and they are located
 }
 
 } // namespace
