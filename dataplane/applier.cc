@@ -302,6 +302,11 @@ path* applier::path_create(uint16_t port, const wire::endpoint& remote, const wi
     p->local = local;
     p->port_index = port;
     const applier_port& pi = _cfg.ports[port];
+    if (p->local.empty()) {
+        // No source given: the port's own address of the remote's family, on our overlay
+        // port. Sockets (io_uring) leave it empty and let the kernel choose.
+        p->local = pi.address[remote.family == 6 ? 1 : 0];
+    }
     if (pi.ethernet) {
         bool own = src_mac != nullptr && !all_zero(src_mac, 6);
         bool gw = dst_mac != nullptr && !all_zero(dst_mac, 6);

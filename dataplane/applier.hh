@@ -28,6 +28,9 @@ struct applier_port {
     bool ethernet = false;
     uint8_t mac[6] = {};         ///< our MAC, used when set_endpoint's src_mac is all zero
     uint8_t gateway_mac[6] = {}; ///< default next hop, used when set_endpoint's dst_mac is zero
+    /// Our address per family (0: IPv4, 1: IPv6) and overlay port, used as a path's source
+    /// when set_endpoint leaves `local` empty (Ethernet ports must write a source address).
+    wire::endpoint address[2]{};
 };
 
 struct applier_config {

@@ -406,6 +406,8 @@ void dataplane_process::start()
         ac.ports[i].ethernet = _ports[i]->kind() == drv::port_kind::underlay_eth;
         std::memcpy(ac.ports[i].mac, _wports[i].mac, 6);
         std::memcpy(ac.ports[i].gateway_mac, _wports[i].gateway_mac, 6);
+        ac.ports[i].address[0] = _wports[i].address[0];
+        ac.ports[i].address[1] = _wports[i].address[1];
     }
     _app = std::make_unique<applier>(*_tables, *_seg, ac);
     start_workers();
