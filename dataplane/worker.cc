@@ -135,7 +135,7 @@ rte_mbuf* worker::inject_udp(const abi::injected_packet& ip) noexcept
         return nullptr;
     }
     auto& md = drv::meta(m);
-    std::memset(&md, 0, sizeof(md));
+    md = drv::pkt_meta{};
     md.remote = ip.remote;
     md.local = ip.local.empty() ? wp.address[ip.remote.family == 6] : ip.local;
     md.port_index = ip.port_index;
@@ -178,7 +178,7 @@ void worker::serve_injects() noexcept
             if (m == nullptr) {
                 continue;
             }
-            std::memset(&drv::meta(m), 0, sizeof(drv::pkt_meta));
+            drv::meta(m) = drv::pkt_meta{};
             std::memcpy(rte_pktmbuf_append(m, ip.len), ip.bytes, ip.len);
             drv::meta(m).hop = ip.peer;
             drv::meta(m).peer = no_peer;
@@ -202,7 +202,7 @@ void worker::serve_keepalives() noexcept
         if (m == nullptr) {
             break;
         }
-        std::memset(&drv::meta(m), 0, sizeof(drv::pkt_meta));
+        drv::meta(m) = drv::pkt_meta{};
         drv::meta(m).hop = id;
         drv::meta(m).peer = no_peer;
         ka[n++] = m;

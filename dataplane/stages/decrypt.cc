@@ -59,7 +59,7 @@ void note_authenticated(worker_ctx& c, keypair* kp, const drv::pkt_meta& md) noe
 
 uint16_t decrypt_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept
 {
-    uint32_t index[max_burst];
+    uint32_t index[max_burst] = {}; // initialised: gcc cannot see that n <= max_burst
     keypair* kps[max_burst];
     uint64_t counter[max_burst];
     for (uint16_t i = 0; i < n; i++) {

@@ -225,7 +225,7 @@ rte_mbuf* relay_harness::alloc() const
     if (m == nullptr) {
         die("pool empty");
     }
-    std::memset(&drv::meta(m), 0, sizeof(drv::pkt_meta));
+    drv::meta(m) = drv::pkt_meta{};
     return m;
 }
 
