@@ -71,6 +71,8 @@ Options:
   --busy-poll      never sleep when idle (lowest latency; burns the worker cores). By default
                    an idle worker backs off with short sleeps after ~1 ms without packets,
                    so several relays can share a small machine.
+  --stats-interval S  print one line of live counters every S seconds (rx/tx packets and
+                   rates, drops, keepalives, worker busy ratio), read from the segment
   --check          load and check the configuration, print the plan, and exit
   --version        print the version
   -h, --help       this text
@@ -95,6 +97,7 @@ struct options {
     std::string instance;
     bool busy_poll = false;
     bool check = false;
+    double stats_interval = 0;
 };
 
 std::optional<options> parse_args(int argc, char** argv)
@@ -115,6 +118,8 @@ std::optional<options> parse_args(int argc, char** argv)
             o.instance = value("--instance");
         } else if (a == "--busy-poll") {
             o.busy_poll = true;
+        } else if (a == "--stats-interval") {
+            o.stats_interval = std::stod(value("--stats-interval"));
         } else if (a == "--check") {
             o.check = true;
         } else if (a == "--version") {
@@ -175,6 +180,7 @@ private:
     std::vector<std::string> eal_args() const;
     void open_ports();
     void start_workers();
+    void print_stats();
 
     const config::config& _cfg;
     options _opt;
@@ -190,7 +196,35 @@ private:
     std::vector<worker_slot_state> _workers;
     rte_mempool* _pool = nullptr;
     uint16_t _n_workers = 1;
+    uint64_t _last_stats_tsc = 0;
+    uint64_t _last_rx = 0, _last_tx = 0;
 };
+
+// Totals over the workers' stats blocks in the segment (the same numbers the control plane
+// reads), with rates since the previous line.
+void dataplane_process::print_stats()
+{
+    uint64_t rx = 0, tx = 0, drops = 0, busy = 0, idle = 0;
+    for (uint16_t i = 0; i < _n_workers; i++) {
+        abi::worker_stats& s = _seg->stats(i);
+        rx += s.rx_packets.load(std::memory_order_relaxed);
+        tx += s.tx_packets.load(std::memory_order_relaxed);
+        busy += s.busy_cycles.load(std::memory_order_relaxed);
+        idle += s.idle_cycles.load(std::memory_order_relaxed);
+        for (auto& d : s.drops) {
+            drops += d.load(std::memory_order_relaxed);
+        }
+    }
+    const uint64_t now = rte_rdtsc();
+    const double dt = static_cast<double>(now - _last_stats_tsc) / static_cast<double>(rte_get_tsc_hz());
+    std::printf("stats: rx=%lu tx=%lu drops=%lu rx_pps=%.0f tx_pps=%.0f busy=%.1f%%\n", rx, tx,
+                drops, static_cast<double>(rx - _last_rx) / dt, static_cast<double>(tx - _last_tx) / dt,
+                busy + idle ? 100.0 * static_cast<double>(busy) / static_cast<double>(busy + idle) : 0.0);
+    std::fflush(stdout);
+    _last_stats_tsc = now;
+    _last_rx = rx;
+    _last_tx = tx;
+}
 
 void dataplane_process::plan_layout()
 {
@@ -452,6 +486,10 @@ void dataplane_process::run()
             }
         }
         _app->tick(now);
+        if (_opt.stats_interval > 0 &&
+            now - _last_stats_tsc > static_cast<uint64_t>(_opt.stats_interval * static_cast<double>(rte_get_tsc_hz()))) {
+            print_stats();
+        }
         if (g_reload.exchange(false)) {
             std::printf("SIGHUP: re-reading %s\n", _opt.config_path.c_str());
             try {

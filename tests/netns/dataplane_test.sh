@@ -24,7 +24,8 @@ driver=$1 dataplane=$2 wgflow=$3 er_program=$4
 . "$here/lib.sh"
 . "$here/../lib/hugepages.sh"
 require_root
-trap 'rc=$?; [ $rc -eq 0 ] || relay_report; hugepages_restore; cleanup' EXIT INT TERM
+# Processes first: hugepages still mapped by a live relay cannot be given back.
+trap 'rc=$?; [ $rc -eq 0 ] || relay_report; cleanup; hugepages_restore' EXIT INT TERM
 
 netns_add ep1; netns_add relay; netns_add ep2
 veth_pair ep1 veth0 10.0.1.2/24 relay r1 10.0.1.1/24

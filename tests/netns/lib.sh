@@ -148,6 +148,9 @@ json_field() {
 cleanup() {
     [ "$_cleaned" = 1 ] && return 0
     _cleaned=1
+    # Runs from EXIT/INT traps of scripts that use `set -e`: a kill of an already gone process
+    # must not abort the cleanup half-way and leave namespaces behind.
+    set +e
     local pid i
     for pid in "${_bg_pids[@]}"; do
         kill -TERM "$pid" 2>/dev/null
