@@ -64,8 +64,35 @@ class parser {
     reader _r;
 };
 
+// YAML is Unicode text: a byte sequence that is not UTF-8 would not survive to_yaml() and
+// usually means a file saved in another encoding. Refused with its position.
+void check_utf8(const std::string& file, const std::string& text)
+{
+    int line = 1, col = 1;
+    for (size_t i = 0; i < text.size();) {
+        auto c = static_cast<unsigned char>(text[i]);
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+        bool ok = len != 0 && i + len <= text.size() && !(len == 2 && c < 0xc2);
+        for (size_t k = 1; ok && k < len; k++) {
+            ok = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
+        }
+        if (!ok) {
+            throw config_error(file, line, col, "", "the text is not valid UTF-8",
+                               "save the file as UTF-8 (iconv -t UTF-8)");
+        }
+        if (c == '\n') {
+            line++;
+            col = 1;
+        } else {
+            col++;
+        }
+        i += len;
+    }
+}
+
 config parser::run(const std::string& text)
 {
+    check_utf8(_r.file(), text);
     std::vector<YAML::Node> docs;
     try {
         docs = YAML::LoadAll(text);

@@ -104,6 +104,11 @@ int prefix_table4::remove(uint32_t addr, uint8_t depth)
 
 void prefix_table4::lookup_bulk(const uint32_t* addrs, uint16_t n, uint32_t* out) const noexcept
 {
+    // rte_lpm_lookup_bulk declares a VLA of n elements: n == 0 is undefined behaviour
+    // (found by fuzz_pipeline: a burst with no IPv4 inner packet).
+    if (n == 0) {
+        return;
+    }
     // rte_lpm marks hits with RTE_LPM_LOOKUP_SUCCESS above the 24-bit value.
     rte_lpm_lookup_bulk(_lpm, addrs, out, n);
     next_hop dflt = _default.load(std::memory_order_acquire);
