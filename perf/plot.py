@@ -53,7 +53,7 @@ def parse(path):
             runs[("route", p)].append((tok[2], kv(tok[3:])))
         elif tok[0] == "dataplane":
             d = kv(tok)
-            counters[int(d["peers"])] = " ".join(tok[2:])
+            counters.setdefault(int(d["peers"]), []).append(" ".join(tok[2:]))
         elif tok[0] == "tablemem":
             tablemem = {k: float(v) for k, v in kv(tok).items()}
     return facts, aead, runs, counters, tablemem
@@ -236,7 +236,7 @@ def main():
     L.append("")
     L.append("Dataplane counters at exit (every received frame decrypted and forwarded, or a drop reason):\n")
     for p in sorted(counters):
-        L.append(f"- {p} peer(s): `{counters[p]}`")
+        L.append(f"- {p} peer(s): " + "; ".join(f"`{c}`" for c in counters[p]))
     L.append("")
     L.append("## Table memory (DPDK allocator, slope between two table sizes)\n")
     if tablemem:
@@ -269,7 +269,15 @@ def main():
             on = lat[0].get("base", "ndr").upper()
             shown = f"p99 {p99:.1f} µs at 50 % of {on}" + (
                 f"; minus testpmd's p99 {float(base[0]['p99_us']):.1f} µs = {added:.1f} µs" if base else "")
-            v = "PASS" if (added if added is not None else p99) <= 50 else "FAIL"
+            base_p99 = float(base[0]["p99_us"]) if base else None
+            if p99 <= 50:
+                v = "PASS"
+            elif base_p99 is not None and base_p99 > 50:
+                # The loop without the relay is already slower than the target: the difference
+                # of two scheduling-dominated tails says nothing about the relay's own latency.
+                v = "INCONCLUSIVE (the testpmd baseline's p99 is itself above 50 µs)"
+            else:
+                v = "PASS" if added is not None and added <= 50 else "FAIL"
             if on != "NDR":
                 v += " (at 50 % of MFR: NDR was 0)"
         else:
@@ -304,6 +312,10 @@ def main():
 - memif is a software link: the forwarding ceiling is memif + one core copying, not a NIC.
 - The relay's applier thread shares CPU 1 with the loadgen (it sleeps when nothing is programmed).
 """)
+    L.append("<details><summary>Raw results (results.log)</summary>\n")
+    L.append("```")
+    L.extend(line.rstrip("\n") for line in open(sys.argv[1]))
+    L.append("```\n</details>\n")
     with open(out, "w") as f:
         f.write("\n".join(L))
     return 0

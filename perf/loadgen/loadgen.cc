@@ -49,6 +49,8 @@ struct options {
     unsigned verify_every = 4; // open one received frame in N (latency samples come from these)
     uint64_t counter_base = 0;
     double link_wait_s = 20;
+    std::string write_pcap;   // write pre-sealed frames to this pcap and exit (perf/pktgen)
+    uint64_t count = 65536;   // frames in that pcap
     std::string start_file; // wait for this file (the relay is programmed) before the first trial
 };
 
@@ -71,6 +73,9 @@ Options:
   --mix LIST            comma list of 64, imix, 1420 (default all three)
   --echo                the far end returns frames unchanged (dpdk-testpmd io mode): frames
                         are sealed once ahead, the TSC travels in the source MAC
+  --write-pcap FILE     write --count frames (default 65536) of the first --mix to a pcap
+                        and exit (no DPDK port): for Pktgen-DPDK replay, see perf/pktgen/
+  --count N             frames in that pcap; each peer's counters run from --counter-base
   --aead-ceiling        measure one open + one seal per packet (bursts of 32) on this CPU
                         for each mix and print packets/s; no port is opened
   --trial S             seconds per trial (default 2)
@@ -166,6 +171,10 @@ bool parse_args(int argc, char** argv, options& o)
             o.counter_base = std::stoull(val());
         } else if (a == "--vdev") {
             o.vdev = val();
+        } else if (a == "--write-pcap") {
+            o.write_pcap = val();
+        } else if (a == "--count") {
+            o.count = std::stoull(val());
         } else if (a == "--start-file") {
             o.start_file = val();
         } else if (a == "--lcore") {
@@ -578,6 +587,48 @@ void loadgen::run_search(size_mix mix)
     }
 }
 
+// Frames as the live loadgen sends them (TSC 0), sealed once, in a classic pcap file.
+int write_pcap(const options& o)
+{
+    const traffic_plan plan = make_plan(o.peers, o.seed);
+    crypto::aead_burst_engine aead;
+    std::FILE* f = std::fopen(o.write_pcap.c_str(), "wb");
+    if (f == nullptr) {
+        std::perror(o.write_pcap.c_str());
+        return 1;
+    }
+    const uint32_t hdr[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1}; // v2.4, Ethernet
+    std::fwrite(hdr, sizeof hdr, 1, f);
+    const uint8_t mac[6] = {0x02, 0, 0, 0, 0, 0x02}, relay_mac[6] = {0x02, 0, 0, 0, 0, 0x01};
+    std::vector<uint64_t> counter(plan.peers.size(), o.counter_base);
+    std::vector<uint8_t> frame(2048);
+    const auto n_peers = static_cast<uint32_t>(plan.peers.size());
+    for (uint64_t seq = 0; seq < o.count; seq++) {
+        const uint32_t pi = static_cast<uint32_t>(seq % n_peers);
+        const lg_peer& p = plan.peers[pi];
+        const uint16_t len = mix_size(o.mixes.front(), seq / n_peers);
+        const size_t padded = wire::transport_padded_len(len, tunnel_mtu);
+        const size_t msg = wire::transport_message_len(0) + padded;
+        uint8_t* d = frame.data();
+        write_outer(d, mac, relay_mac, p.underlay, plan.relay_addr, plan.port, msg);
+        const uint64_t ctr = counter[pi]++;
+        wire::write_transport_header(d + wg_off, p.relay_index, ctr);
+        uint8_t* in = d + inner_off;
+        write_inner(in, p.inner_src, plan.inner_dst, len);
+        wire::store_le64(in + 28, 0);
+        wire::store_le64(in + 36, seq);
+        std::memset(in + len, 0, padded - len);
+        crypto::aead_op op{p.key, ctr, in, in, static_cast<uint32_t>(padded), in + padded, false};
+        aead.seal(std::span(&op, 1));
+        const auto flen = static_cast<uint32_t>(outer_len + msg);
+        const uint32_t rec[4] = {static_cast<uint32_t>(seq / 1000000), static_cast<uint32_t>(seq % 1000000),
+                                 flen, flen};
+        std::fwrite(rec, sizeof rec, 1, f);
+        std::fwrite(d, flen, 1, f);
+    }
+    return std::fclose(f) == 0 ? 0 : 1;
+}
+
 // One open + one seal per packet, bursts of 32, in place: what a relay's crypto alone allows.
 void aead_ceiling(const options& o)
 {
@@ -635,6 +686,9 @@ int run(int argc, char** argv)
         std::ofstream f(o.write_program);
         f << program_text(make_plan(o.peers, o.seed));
         return f.good() ? 0 : 1;
+    }
+    if (!o.write_pcap.empty()) {
+        return write_pcap(o);
     }
     std::vector<std::string> eal{"edgerelay-loadgen", "-l", o.lcore, "--no-pci", "--log-level=*:warning"};
     if (o.aead_ceiling) {
