@@ -138,6 +138,22 @@ nsexec ep1 ping -6 -c 3 -i 0.2 -W 5 fd02::20 >/dev/null || fail "IPv6 ping ep1 �
 nsexec ep2 ping -6 -c 3 -i 0.2 -W 5 fd01::10 >/dev/null || fail "IPv6 ping ep2 → ep1"
 pass "IPv6 ping both ways"
 
+# Test that iperf3 TCP and UDP run through the relay in both directions (-R reverses), so
+# full-size packets (1420-byte plaintexts, padded to the MTU, not to 16) cross it too.
+bg ep2 iperf3 -s -1 -p 5201; srv=$BG_PID
+wait_for "nsexec ep2 ss -Htln 'sport = :5201' | grep -q ." 5 || fail "iperf3 server did not start"
+nsexec ep1 iperf3 -c 192.168.2.20 -p 5201 -t 2 >"$NETNS_TMP/iperf_tcp.txt" 2>&1 || { cat "$NETNS_TMP/iperf_tcp.txt"; fail "iperf3 TCP ep1 → ep2"; }
+bg_wait $srv || true
+bg ep2 iperf3 -s -1 -p 5202; srv=$BG_PID
+wait_for "nsexec ep2 ss -Htln 'sport = :5202' | grep -q ." 5 || fail "iperf3 server did not start"
+nsexec ep1 iperf3 -c 192.168.2.20 -p 5202 -t 2 -R >"$NETNS_TMP/iperf_tcp_r.txt" 2>&1 || { cat "$NETNS_TMP/iperf_tcp_r.txt"; fail "iperf3 TCP ep2 → ep1"; }
+bg_wait $srv || true
+bg ep2 iperf3 -s -1 -p 5203; srv=$BG_PID
+wait_for "nsexec ep2 ss -Htln 'sport = :5203' | grep -q ." 5 || fail "iperf3 server did not start"
+nsexec ep1 iperf3 -c 192.168.2.20 -p 5203 -t 2 -u -b 20M >"$NETNS_TMP/iperf_udp.txt" 2>&1 || { cat "$NETNS_TMP/iperf_udp.txt"; fail "iperf3 UDP ep1 → ep2"; }
+bg_wait $srv || true
+pass "iperf3 TCP both ways and UDP: $(grep -E 'receiver' "$NETNS_TMP/iperf_tcp.txt" | awk '{print $7, $8}') / $(grep -E 'receiver' "$NETNS_TMP/iperf_tcp_r.txt" | awk '{print $7, $8}') TCP"
+
 # Test that edgerelayctl shows both peers with a handshake, like wg show, in text and JSON.
 show=$(nsexec relay "$ctl" --socket "$sock" show)
 grep -q "public key: $relay_pub" <<<"$show" || fail "show lacks the relay's key: $show"
