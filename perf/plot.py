@@ -187,7 +187,7 @@ def main():
   (every sending peer allowed its /24, 198.18.0.0/15 routed to the sink). Each frame is decrypted,
   checked against the sender's allowed IPs, routed, re-encrypted for the sink and sent back.
 - **NDR** (zero loss) and **PDR** (loss ≤ 0.5 %): binary search on the offered rate between 0 and
-  what the loadgen can offer at most; **MFR** (maximum forwarding rate) = packets/s received back
+  twice the MFR (capped by what the loadgen can offer); **MFR** (maximum forwarding rate) = packets/s received back
   while offering as much as the loadgen can. Loss counts frames the far end's ring refused too.
 - Inner sizes: 64 B, IMIX (7×64 : 4×576 : 1×1420, mean 352.6 B), 1420 B (IP length of the inner packet).
 """)
@@ -234,6 +234,12 @@ def main():
             L.append(f"| {p} | {m} | {fmt_pps(s['ndr'])} | {fmt_pps(s['mfr'])} | {fmt_ratio(r1)} | "
                      f"{fmt_ratio(ratio(s['mfr'], ceil[m]))} |")
     L.append("")
+    checked = sum(int(d.get("verified", 0)) for key, rows in runs.items() if key[0] == "route"
+                  for kind, d in rows if kind == "trial")
+    bad = sum(int(d.get("bad_tag", 0)) for key, rows in runs.items() if key[0] == "route"
+              for kind, d in rows if kind == "trial")
+    L.append(f"Frames the relay forwarded that the loadgen opened (1 in 4): {checked}, of which failed "
+             f"the tag check: {bad}.\n")
     L.append("Dataplane counters at exit (every received frame decrypted and forwarded, or a drop reason):\n")
     for p in sorted(counters):
         L.append(f"- {p} peer(s): " + "; ".join(f"`{c}`" for c in counters[p]))

@@ -567,8 +567,11 @@ void loadgen::run_search(size_mix mix)
         std::fflush(stdout);
         return best;
     };
-    double ndr = search(0, max_rate, 0.0, "ndr");
-    double pdr = _o.pdr_loss > 0 ? search(ndr, max_rate, _o.pdr_loss, "pdr") : ndr;
+    // Search below twice what came back at full load (not the loadgen's own maximum, which can
+    // be ten times higher): the steps then resolve the region where NDR and PDR lie.
+    const double hi = std::min(max_rate, std::max(2.0 * top.rx_pps, max_rate / 64));
+    double ndr = search(0, hi, 0.0, "ndr");
+    double pdr = _o.pdr_loss > 0 ? search(ndr, hi, _o.pdr_loss, "pdr") : ndr;
     (void)pdr;
     // Latency at fractions of the NDR; when nothing passed without loss (a busy machine), of
     // the maximum forwarding rate (what came back at full offered load) instead.
