@@ -74,7 +74,12 @@ not bridged by the kernel) through AF_PACKET sockets, impairing them on the way.
                          (default 200), so the tail of a flow is not held forever
   --duplicate P          send a packet twice (the copy right after it)
   --duplicate-late P,N   with probability P, send a copy again N packets later (replay-like)
-  --corrupt P            flip one random byte after the Ethernet header
+  --corrupt P            flip one random byte after the Ethernet header (as netem does: a
+                         flip in the IP or UDP header or payload usually fails a checksum and
+                         the receiving kernel drops it)
+  --corrupt-payload P    flip one random byte of the UDP payload and recompute the UDP
+                         checksum, so the damage reaches the application (its AEAD must catch
+                         it); counted as corrupted too
   --only-udp-port N      impair only UDP (IPv4/IPv6) frames from or to port N; forward
                          everything else untouched (ARP, neighbour discovery)
   --wg-window W          oracle: for transport messages (UDP payload type 4) written in each
@@ -143,6 +148,7 @@ struct impairment {
     double dup_late = 0;
     unsigned dup_late_n = 0;
     double corrupt = 0;
+    double corrupt_payload = 0;
 };
 
 struct counters {
@@ -478,6 +484,15 @@ struct forwarder {
             size_t at = 14 + rng() % (f.size() - 14);
             f[at] ^= uint8_t(1 + rng() % 255);
             d.c.corrupted++;
+        }
+        if (chance(k.corrupt_payload)) {
+            size_t u = udp_offset(f.data(), f.size());
+            if (u != 0 && f.size() > u + 8) {
+                size_t at = u + 8 + rng() % (f.size() - u - 8);
+                f[at] ^= uint8_t(1 + rng() % 255);
+                complete_checksum(f.data(), f.size());
+                d.c.corrupted++;
+            }
         }
         if (k.dup_late_n > 0 && chance(k.dup_late)) {
             if (d.late.size() < max_queued) {
@@ -951,6 +966,9 @@ int main(int argc, char** argv)
         } else if (o == "--corrupt") {
             double p = parse_prob(val());
             apply([&](impairment& k) { k.corrupt = p; });
+        } else if (o == "--corrupt-payload") {
+            double p = parse_prob(val());
+            apply([&](impairment& k) { k.corrupt_payload = p; });
         } else if (!o.empty() && o[0] == '-') {
             std::fprintf(stderr, "impair: unknown option %s\n", o.c_str());
             usage(2);

@@ -82,3 +82,12 @@ run_case --direction ab --duplicate 0.05 --reorder 0.1 --reorder-depth 8
 [ "$(f unique)" -eq $count ] || fail "duplicate: $(f unique) of $count"
 [ "$(f replayed)" -eq "$(g duplicated)" ] || fail "duplicate: ep2 replayed $(f replayed) != $(g duplicated)"
 pass "duplicate 0.05 + reorder: $(g duplicated) copies all caught as replays, $(g reordered) held back"
+
+# Test that payload corruption with a recomputed UDP checksum reaches the receiver, whose
+# checks catch every one: as a bad tag, or a bad index/header/counter when the flip hit those.
+run_case --direction ab --corrupt-payload 0.05
+caught=$(( $(f bad_tag) + $(f bad_index) + $(f malformed) + $(f replayed) ))
+[ "$(f unique)" -eq $((count - $(g corrupted))) ] || fail "corrupt-payload: $(f unique) != $count - $(g corrupted)"
+[ "$caught" -eq "$(g corrupted)" ] || fail "corrupt-payload: receiver caught $caught of $(g corrupted)"
+[ "$(f bad_tag)" -gt 0 ] || fail "corrupt-payload: no bad tag at all"
+pass "corrupt-payload 0.05: $(g corrupted) corrupted, all caught (bad_tag $(f bad_tag))"
