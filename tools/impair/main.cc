@@ -1,22 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The edgerelay Authors
-// impair: a seeded userspace link impairer between two interfaces (loss, delay, reorder, duplicates, corruption) and a garbage flooder, for netns drills.
+// impair: a seeded userspace link impairer between two interfaces (loss, delay, reorder,
+// duplicates, corruption) and a garbage flooder, for netns drills.
 //
 // The test kernels have no netem, so drills put this tool in a namespace holding two unbridged
 // veths and let it carry every frame across. Everything is seeded so a failing drill can be
 // rerun with the same decisions, and every count is printed so drills can assert exact totals.
-#include <arpa/inet.h>
-#include <linux/if_packet.h>
-#include <net/ethernet.h>
-#include <net/if.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
-
 #include <algorithm>
+#include <arpa/inet.h>
 #include <cerrno>
 #include <cmath>
 #include <cstdint>
@@ -24,10 +15,19 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <linux/if_packet.h>
 #include <map>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <random>
 #include <set>
+#include <signal.h>
 #include <string>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 #include <unordered_map>
 #include <vector>
 
@@ -39,7 +39,10 @@ constexpr size_t max_frame = 65536;
 constexpr size_t max_queued = 200000;
 
 volatile sig_atomic_t g_stop = 0;
-void on_signal(int) { g_stop = 1; }
+void on_signal(int)
+{
+    g_stop = 1;
+}
 
 uint64_t now_ns()
 {
@@ -414,8 +417,8 @@ struct forwarder {
         const impairment& k = d.cfg;
         if (may_hold && k.reorder_depth > 0 && chance(k.reorder) && d.holding.size() < max_queued) {
             uint64_t behind = 1 + rng() % k.reorder_depth;
-            d.holding.push_back({d.index + behind, now + uint64_t(k.reorder_timeout_ms * 1e6),
-                                 std::move(f)});
+            d.holding.push_back(
+                {d.index + behind, now + uint64_t(k.reorder_timeout_ms * 1e6), std::move(f)});
             d.c.reordered++;
             return;
         }
@@ -758,12 +761,27 @@ int run_flood(int argc, char** argv)
     std::mt19937_64 rng(seed);
     auto rnd = [&](uint64_t n) { return rng() % n; };
     // The kinds, picked uniformly; each knows how to build one message.
-    enum kind { random_bytes, trunc_init, trunc_resp, trunc_cookie, trunc_transport, trunc_header,
-                unknown_index, bad_tag, bad_mac1, n_kinds };
-    static const char* kind_names[] = {"random", "truncated_initiation", "truncated_response",
-                                       "truncated_cookie", "truncated_transport",
-                                       "truncated_header", "forged_unknown_index",
-                                       "forged_bad_tag", "forged_initiation_bad_mac1"};
+    enum kind {
+        random_bytes,
+        trunc_init,
+        trunc_resp,
+        trunc_cookie,
+        trunc_transport,
+        trunc_header,
+        unknown_index,
+        bad_tag,
+        bad_mac1,
+        n_kinds
+    };
+    static const char* kind_names[] = {"random",
+                                       "truncated_initiation",
+                                       "truncated_response",
+                                       "truncated_cookie",
+                                       "truncated_transport",
+                                       "truncated_header",
+                                       "forged_unknown_index",
+                                       "forged_bad_tag",
+                                       "forged_initiation_bad_mac1"};
     uint64_t sent[n_kinds] = {}, errors = 0;
     std::map<std::string, uint64_t> expect;
     const uint64_t start = now_ns();
@@ -863,8 +881,8 @@ int run_flood(int argc, char** argv)
     for (uint64_t s : sent) {
         total += s;
     }
-    std::printf("{\"mode\":\"flood\",\"seed\":%lu,\"sent\":%lu,\"send_errors\":%lu", seed,
-                total, errors);
+    std::printf("{\"mode\":\"flood\",\"seed\":%lu,\"sent\":%lu,\"send_errors\":%lu", seed, total,
+                errors);
     for (int k = 0; k < n_kinds; k++) {
         std::printf(",\"%s\":%lu", kind_names[k], sent[k]);
     }
@@ -937,7 +955,10 @@ int main(int argc, char** argv)
         } else if (o == "--loss-burst") {
             auto [p, r] = split_comma(val());
             double pe = parse_prob(p.c_str()), pr = parse_prob(r.c_str());
-            apply([&](impairment& k) { k.ge_enter = pe; k.ge_leave = pr; });
+            apply([&](impairment& k) {
+                k.ge_enter = pe;
+                k.ge_leave = pr;
+            });
         } else if (o == "--delay") {
             double v = parse_num(val());
             apply([&](impairment& k) { k.delay_ms = v; });
@@ -962,7 +983,10 @@ int main(int argc, char** argv)
             auto [p, n] = split_comma(val());
             double pp = parse_prob(p.c_str());
             unsigned nn = unsigned(parse_num(n.c_str()));
-            apply([&](impairment& k) { k.dup_late = pp; k.dup_late_n = nn; });
+            apply([&](impairment& k) {
+                k.dup_late = pp;
+                k.dup_late_n = nn;
+            });
         } else if (o == "--corrupt") {
             double p = parse_prob(val());
             apply([&](impairment& k) { k.corrupt = p; });
@@ -976,5 +1000,6 @@ int main(int argc, char** argv)
             pos.push_back(argv[i]);
         }
     }
-    return run_forward(int(pos.size()), pos.data(), seed, duration, only_port, only, window, ab, ba);
+    return run_forward(int(pos.size()), pos.data(), seed, duration, only_port, only, window, ab,
+                       ba);
 }
