@@ -51,6 +51,7 @@ struct options {
     double link_wait_s = 20;
     std::string write_pcap;   // write pre-sealed frames to this pcap and exit (perf/pktgen)
     uint64_t count = 65536;   // frames in that pcap
+    bool no_huge = false;     // DPDK memory from plain pages (a shared machine's hugepages may vanish)
     std::string start_file; // wait for this file (the relay is programmed) before the first trial
 };
 
@@ -88,6 +89,7 @@ Options:
   --counter-base N      first WireGuard counter of every peer (default 0)
   --vdev ARGS           the DPDK vdev (default %s)
   --lcore N             the CPU to run on (default 1)
+  --no-huge             run DPDK without hugepages (memif copies through memfd regions anyway)
   --start-file PATH     after link up, wait (up to 600 s) until PATH exists before the first
                         trial: perf/run creates it once er-program has programmed the relay
   -h, --help            this text
@@ -175,6 +177,8 @@ bool parse_args(int argc, char** argv, options& o)
             o.write_pcap = val();
         } else if (a == "--count") {
             o.count = std::stoull(val());
+        } else if (a == "--no-huge") {
+            o.no_huge = true;
         } else if (a == "--start-file") {
             o.start_file = val();
         } else if (a == "--lcore") {
@@ -697,7 +701,12 @@ int run(int argc, char** argv)
     if (o.aead_ceiling) {
         eal.insert(eal.end(), {"--no-huge", "-m", "64", "--no-shconf"});
     } else {
-        eal.insert(eal.end(), {"--in-memory", "--vdev", o.vdev});
+        if (o.no_huge) {
+            eal.insert(eal.end(), {"--no-huge", "-m", "512", "--no-shconf"});
+        } else {
+            eal.push_back("--in-memory");
+        }
+        eal.insert(eal.end(), {"--vdev", o.vdev});
     }
     std::vector<char*> av;
     for (auto& s : eal) {
