@@ -169,6 +169,7 @@ def main():
     L.append(f"- CPU: {facts.get('cpu', '?')}, {facts.get('cpus', '?')} logical CPUs")
     L.append(f"- Kernel {facts.get('kernel', '?')}; DPDK {facts.get('dpdk', '?')}; "
              f"ipsec-mb {facts.get('ipsecmb', '?')} (code path {facts.get('ipsecmb_arch', '?')})")
+    L.append(f"- DPDK memory: {facts.get('hugepages', 'yes (2 MiB pages)')}; memif in copy mode")
     L.append(f"- Load average at start / end: {facts.get('load_start', '?')} / {facts.get('load_end', '?')} "
              f"(shared machine; measured processes run under `{facts.get('priority', '?')}`)")
     L.append("")
@@ -315,7 +316,10 @@ def main():
   loadgen and the device under test are time-sliced with it, so a trial sees stalls of milliseconds.
   Zero-loss rates and tail latencies suffer most; MFR and the ratios to ceilings measured in the same
   run are the more meaningful figures. Re-run on an idle machine (or with `perf/run --rt`) for NDR.
-- memif is a software link: the forwarding ceiling is memif + one core copying, not a NIC.
+- memif is a software link (copy mode): the forwarding ceiling is memif + one core copying, not a NIC.
+- Other projects' DPDK processes may busy-poll on the same two CPUs during the run (it happened
+  while this report's run was going): any single figure can be off by a large factor; the MFR
+  ratios are the least affected.
 - The relay's applier thread shares CPU 1 with the loadgen (it sleeps when nothing is programmed).
 """)
     L.append("<details><summary>Raw results (results.log)</summary>\n")
