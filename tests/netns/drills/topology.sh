@@ -44,7 +44,16 @@ drill_setup() {
     drill_instance="drill$$"
     k1=$("$er_program" --gen-keys | head -1); k1r=$("$er_program" --gen-keys | head -1)
     k2=$("$er_program" --gen-keys | head -1); k2r=$("$er_program" --gen-keys | head -1)
-    local port_ep2=0
+    local port_ep2=0 mac_r1 mac_r2
+    mac_r1=$(nsexec relay cat /sys/class/net/r1/address)
+    mac_r2=$(nsexec relay cat /sys/class/net/r2/address)
+    # Static neighbours everywhere: no ARP queueing at the start of a burst, where the kernel
+    # would silently drop datagrams beyond its unresolved-queue limit and break exact counts.
+    nsexec ep1 ip neigh add 10.0.1.1 lladdr "$mac_r1" dev veth0
+    nsexec ep2 ip neigh add 10.0.2.1 lladdr "$mac_r2" dev veth0
+    if [ "$with_flood" = 1 ]; then
+        nsexec flood ip neigh add 10.0.3.1 lladdr "$(nsexec relay cat /sys/class/net/r3/address)" dev veth0
+    fi
     if [ "$drill_driver" = dpdk ]; then
         hugepages_reserve 600 || skip "no hugepages"
         local mac_ep1 mac_ep2 ports
@@ -53,13 +62,10 @@ drill_setup() {
         # DPDK owns the relay's veths: the kernel must not answer on them, and nobody does
         # ARP, so every neighbour of the relay is static.
         nsexec relay ip addr flush dev r1; nsexec relay ip addr flush dev r2
-        nsexec ep1 ip neigh add 10.0.1.1 lladdr "$(nsexec relay cat /sys/class/net/r1/address)" dev veth0
-        nsexec ep2 ip neigh add 10.0.2.1 lladdr "$(nsexec relay cat /sys/class/net/r2/address)" dev veth0
         ports="    - {name: net_af_packet0, devargs: \"iface=r1\", role: underlay, address: 10.0.1.1/24, gateway_mac: \"$mac_ep1\"}
     - {name: net_af_packet1, devargs: \"iface=r2\", role: underlay, address: 10.0.2.1/24, gateway_mac: \"$mac_ep2\"}"
         if [ "$with_flood" = 1 ]; then
             nsexec relay ip addr flush dev r3
-            nsexec flood ip neigh add 10.0.3.1 lladdr "$(nsexec relay cat /sys/class/net/r3/address)" dev veth0
             ports="$ports
     - {name: net_af_packet2, devargs: \"iface=r3\", role: underlay, address: 10.0.3.1/24, gateway_mac: \"$(nsexec flood cat /sys/class/net/veth0/address)\"}"
         fi
@@ -69,6 +75,8 @@ drill_setup() {
 $ports"
         port_ep2=1
     else
+        nsexec relay ip neigh add 10.0.1.2 lladdr "$(nsexec ep1 cat /sys/class/net/veth0/address)" dev r1
+        nsexec relay ip neigh add 10.0.2.2 lladdr "$(nsexec ep2 cat /sys/class/net/veth0/address)" dev r2
         dp_section="  driver: io_uring
   hugepages: false
   io_uring: {bind: 0.0.0.0, family: ipv4}"
