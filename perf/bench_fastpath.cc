@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <random>
 #include <string>
 #include <vector>
@@ -74,8 +75,8 @@ struct loop_relay {
         out->kp->send_counter = dp::max_burst; // the prebuilt first burst uses 0..31
         // Looped frames come from the relay's own address: make that `in`'s endpoint, so the
         // bench measures steady state, not a roaming event per packet.
-        auto* via = static_cast<dp::path*>(std::calloc(1, sizeof(dp::path)));
-        *via = *h->tables->peers().get(1)->route_path.load();
+        auto* via = new (std::aligned_alloc(alignof(dp::path), sizeof(dp::path)))
+            dp::path(*h->tables->peers().get(1)->route_path.load());
         via->remote = test::relay_endpoint(4);
         std::free(const_cast<dp::path*>(h->tables->peers().swap_path(1, via)));
         h->allow(1, "192.168.1.0/24");

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <stdexcept>
 
 #include <rte_cycles.h>
@@ -139,7 +140,8 @@ test_peer& relay_harness::add_peer(dp::peer_id id, const std::string& remote, ui
     if (t.peers().activate(id) != 0) {
         die("peer activate failed");
     }
-    auto* via = static_cast<dp::path*>(std::calloc(1, sizeof(dp::path)));
+    // dp::path is cache-line aligned: calloc's 16-byte alignment is not enough (UBSan).
+    auto* via = new (std::aligned_alloc(alignof(dp::path), sizeof(dp::path))) dp::path{};
     via->remote = tp->remote;
     via->local = relay_endpoint(tp->remote.family);
     via->port_index = port;
