@@ -21,6 +21,19 @@ struct endpoint {
         return family == o.family && port == o.port && std::memcmp(addr, o.addr, 16) == 0;
     }
     bool empty() const noexcept { return family == 0; }
+
+    /// The IPv4 endpoint a.b.c.d:port.
+    static constexpr endpoint ipv4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port) noexcept
+    {
+        endpoint e;
+        e.family = 4;
+        e.port = port;
+        e.addr[0] = a;
+        e.addr[1] = b;
+        e.addr[2] = c;
+        e.addr[3] = d;
+        return e;
+    }
 };
 static_assert(sizeof(endpoint) == 20);
 

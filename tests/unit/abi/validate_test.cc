@@ -24,14 +24,7 @@ limits test_limits()
 
 wire::endpoint ep4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port)
 {
-    wire::endpoint e;
-    e.family = 4;
-    e.port = port;
-    e.addr[0] = a;
-    e.addr[1] = b;
-    e.addr[2] = c;
-    e.addr[3] = d;
-    return e;
+    return wire::endpoint::ipv4(a, b, c, d, port);
 }
 
 wire::endpoint ep6(uint8_t first, uint8_t last, uint16_t port)
