@@ -320,8 +320,12 @@ uring_udp_port::uring_udp_port(const uring_udp_config& cfg)
                                              errno_text("registering provided buffers", -rc) +
                                              " (RLIMIT_MEMLOCK, or set force_fallback)");
                 }
-                q.rx_msg.msg_namelen =
-                    _sock_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+                // The kernel lays out [recvmsg_out 16][name msg_namelen][control][payload] in
+                // each provided buffer: a name area that is a multiple of 8 keeps the cmsghdr
+                // aligned (sockaddr_in6 is 28 bytes; UBSan caught the misaligned access).
+                q.rx_msg.msg_namelen = static_cast<socklen_t>(
+                    ((_sock_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6)) + 7) &
+                    ~size_t{7});
                 q.rx_msg.msg_controllen = rx_ctrl_len;
                 q.slots.resize(cfg.ring_entries);
                 for (unsigned i = cfg.ring_entries; i-- > 0;) {

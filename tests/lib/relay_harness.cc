@@ -236,7 +236,9 @@ rte_mbuf* relay_harness::seal_from(const test_peer& from, uint64_t counter,
 {
     const size_t padded = wire::transport_padded_len(inner.size(), mtu);
     std::vector<uint8_t> plain(padded, 0);
-    std::memcpy(plain.data(), inner.data(), inner.size());
+    if (!inner.empty()) { // a keepalive has no plaintext (and maybe no data pointer)
+        std::memcpy(plain.data(), inner.data(), inner.size());
+    }
     std::vector<uint8_t> msg(16 + padded + 16);
     wire::write_transport_header(msg.data(), from.relay_index, counter);
     crypto::chacha20poly1305_seal(msg.data() + 16, plain, {}, counter, from.peer_send_key);

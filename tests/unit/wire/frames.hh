@@ -62,7 +62,9 @@ inline bytes make_frame(const outer_template& t, const bytes& payload)
 {
     size_t h = outer_header_len(t.dst.family, t.vlan);
     bytes f(h + payload.size());
-    std::memcpy(f.data() + h, payload.data(), payload.size());
+    if (!payload.empty()) {
+        std::memcpy(f.data() + h, payload.data(), payload.size());
+    }
     write_outer(f.data(), t, f.data() + h, static_cast<uint16_t>(payload.size()));
     return f;
 }
