@@ -74,7 +74,9 @@ inline bytes make_ip_packet(const outer_template& t, const bytes& payload)
 {
     size_t h = ip_outer_header_len(t.dst.family);
     bytes f(h + payload.size());
-    std::memcpy(f.data() + h, payload.data(), payload.size());
+    if (!payload.empty()) {
+        std::memcpy(f.data() + h, payload.data(), payload.size());
+    }
     write_ip_outer(f.data(), t, f.data() + h, static_cast<uint16_t>(payload.size()));
     return f;
 }
