@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <algorithm>
 #include <cstring>
 #include <ostream>
 #include <vector>
@@ -111,7 +112,8 @@ inline bytes wg_message(uint8_t type, size_t plaintext_len = 0)
 /// An inner IPv4 packet of total_len bytes (>= 20), zero-padded to span_len.
 inline bytes inner_v4(size_t total_len, size_t span_len)
 {
-    bytes p(span_len, 0);
+    // Build a whole header, then cut to span_len: truncated headers are test cases too.
+    bytes p(std::max<size_t>(span_len, 20), 0);
     p[0] = 0x45;
     store_be16(&p[2], static_cast<uint16_t>(total_len));
     p[8] = 63;
@@ -121,13 +123,14 @@ inline bytes inner_v4(size_t total_len, size_t span_len)
     std::memcpy(&p[12], s, 4);
     std::memcpy(&p[16], d, 4);
     store_be16(&p[10], inet_checksum(p.data(), 20));
+    p.resize(span_len);
     return p;
 }
 
 /// An inner IPv6 packet with payload_len bytes after the header, zero-padded to span_len.
 inline bytes inner_v6(size_t payload_len, size_t span_len)
 {
-    bytes p(span_len, 0);
+    bytes p(std::max<size_t>(span_len, 40), 0);
     p[0] = 0x60;
     store_be16(&p[4], static_cast<uint16_t>(payload_len));
     p[6] = 58; // ICMPv6
@@ -136,6 +139,7 @@ inline bytes inner_v6(size_t payload_len, size_t span_len)
     p[23] = 1;
     p[24] = 0xfd;
     p[39] = 2;
+    p.resize(span_len);
     return p;
 }
 
