@@ -36,6 +36,24 @@ struct inner_keys {
     }
 };
 
+/// Looks every gathered key up in its family's table and scatters the results back into
+/// burst order: out[i] is packet i's value. One bulk call per family and burst.
+template <class Table4, class Table6>
+void lookup_scatter(const inner_keys& keys, const Table4& t4, const Table6& t6,
+                    uint32_t* out) noexcept
+{
+    uint32_t found4[32];
+    uint32_t found6[32];
+    t4.lookup_bulk(keys.v4, keys.n4, found4);
+    t6.lookup_bulk(keys.v6, keys.n6, found6);
+    for (uint16_t i = 0; i < keys.n4; i++) {
+        out[keys.v4_at[i]] = found4[i];
+    }
+    for (uint16_t i = 0; i < keys.n6; i++) {
+        out[keys.v6_at[i]] = found6[i];
+    }
+}
+
 inline constexpr uint16_t ipv4_src_off = 12, ipv4_dst_off = 16;
 inline constexpr uint16_t ipv6_src_off = 8, ipv6_dst_off = 24;
 

@@ -46,16 +46,7 @@ uint16_t route_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept
         keys.add(pkts[i], i, ipv4_dst_off, ipv6_dst_off);
     }
     uint32_t hop[max_burst];
-    uint32_t found4[max_burst];
-    uint32_t found6[max_burst];
-    c.tables->routes4().lookup_bulk(keys.v4, keys.n4, found4);
-    c.tables->routes6().lookup_bulk(keys.v6, keys.n6, found6);
-    for (uint16_t i = 0; i < keys.n4; i++) {
-        hop[keys.v4_at[i]] = found4[i];
-    }
-    for (uint16_t i = 0; i < keys.n6; i++) {
-        hop[keys.v6_at[i]] = found6[i];
-    }
+    lookup_scatter(keys, c.tables->routes4(), c.tables->routes6(), hop);
 
     uint16_t kept = 0;
     for (uint16_t i = 0; i < n; i++) {
