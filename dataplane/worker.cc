@@ -72,9 +72,7 @@ void worker::flush() noexcept
             continue;
         }
         uint16_t sent = _cfg.ports[p].port->tx_burst(_cfg.id, std::span(out.pkts, out.n));
-        for (uint16_t i = 0; i < sent; i++) {
-            _counters.tx_packets++;
-        }
+        _counters.tx_packets += sent;
         for (uint16_t i = sent; i < out.n; i++) {
             _ctx.drop(out.pkts[i], drop_reason::tx_full);
         }

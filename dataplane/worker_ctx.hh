@@ -93,6 +93,12 @@ struct worker_ctx {
     void drop(pkt* m, drop_reason r) noexcept
     {
         counters->drop(r);
+        consume(m);
+    }
+
+    /// Queues a consumed packet (not a drop: nothing is counted) for the same bulk free.
+    void consume(pkt* m) noexcept
+    {
         dropped[n_dropped++] = m;
         if (n_dropped == 2 * max_burst) [[unlikely]] {
             flush_drops();

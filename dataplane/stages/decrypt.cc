@@ -122,10 +122,7 @@ uint16_t decrypt_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept
         pc.rx_packets++;
         if (ops[i].len == 0) {
             c.counters->keepalives_rx++;
-            c.dropped[c.n_dropped++] = m; // consumed, not a drop: freed with the drops
-            if (c.n_dropped == 2 * max_burst) [[unlikely]] {
-                c.flush_drops();
-            }
+            c.consume(m); // consumed, not a drop: freed with the drops
             continue;
         }
         // Strip to the inner packet, then trim WireGuard's padding using the inner header.
