@@ -3,6 +3,8 @@
 // The control socket's JSON writer.
 #include "controlplane/process/json.hh"
 
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 
 namespace edgerelay::cp::process {
@@ -123,6 +125,19 @@ json_writer& json_writer::value(bool v)
 {
     separate();
     _out += v ? "true" : "false";
+    return *this;
+}
+
+json_writer& json_writer::value(double v)
+{
+    separate();
+    char buf[64];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    if (!std::isfinite(v) || ec != std::errc()) {
+        _out += "null";
+    } else {
+        _out.append(buf, end);
+    }
     return *this;
 }
 

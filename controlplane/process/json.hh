@@ -27,6 +27,8 @@ class json_writer {
     json_writer& value(int v) { return value(int64_t(v)); }
     json_writer& value(unsigned v) { return value(uint64_t(v)); }
     json_writer& value(bool v);
+    /// Shortest round-trip decimal; NaN and infinities (not JSON) are written as null.
+    json_writer& value(double v);
     json_writer& null();
 
     const std::string& str() const noexcept { return _out; }
