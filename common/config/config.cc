@@ -56,6 +56,7 @@ class parser {
     void io_uring(const field& f, io_uring_config& io);
     void dht(const field& f, dht_config& d);
     void health(const field& f, health_config& h);
+    void announce(const field& f, announce_config& a);
     void peers(const field& f, config& c);
     peer_config peer(const mapping& m);
     void routes(const field& f, config& c);
@@ -135,7 +136,8 @@ config parser::run(const std::string& text)
     mapping m =
         _r.as_map(field{docs[0], docs[0].Mark(), ""},
                   {"instance", "identity", "listen_port", "mtu", "region", "location", "http",
-                   "control_socket", "dataplane", "bootstrap", "dht", "health", "peers", "routes"});
+                   "control_socket", "dataplane", "bootstrap", "dht", "health", "announce", "peers",
+                   "routes"});
     config c;
     top(m, c);
     return c;
@@ -215,6 +217,9 @@ void parser::top(const mapping& m, config& c)
     }
     if (const field* f = m.get("health")) {
         health(*f, c.health);
+    }
+    if (const field* f = m.get("announce")) {
+        announce(*f, c.announce);
     }
     if (const field* f = m.get("peers")) {
         peers(*f, c);
@@ -479,6 +484,44 @@ void parser::health(const field& f, health_config& h)
     }
     if (const field* p = m.get("misses")) {
         h.misses = static_cast<uint32_t>(_r.as_uint(*p, 1, 100));
+    }
+}
+
+void parser::announce(const field& f, announce_config& a)
+{
+    mapping m = _r.as_map(f, {"endpoints", "prefixes"});
+    if (const field* e = m.get("endpoints")) {
+        std::map<std::string, std::string> seen;
+        for (const field& x : _r.as_list(*e, "[\"203.0.113.7:51820\"]")) {
+            wire::endpoint ep = _r.as_endpoint(x);
+            // Other relays send handshakes here: an unspecified address reaches nobody.
+            bool wildcard = std::all_of(ep.addr, ep.addr + 16, [](uint8_t b) { return b == 0; });
+            if (wildcard) {
+                _r.fail(x, format_endpoint(ep) + " is a wildcard address",
+                        "write the address other relays reach this one at, e.g. 203.0.113.7:" +
+                            std::to_string(ep.port));
+            }
+            auto [it, fresh] = seen.emplace(format_endpoint(ep), line_of(x));
+            if (!fresh) {
+                _r.fail(x,
+                        format_endpoint(ep) + " is listed twice (first at line " + it->second + ")",
+                        "remove the duplicate");
+            }
+            a.endpoints.push_back(ep);
+        }
+    }
+    if (const field* p = m.get("prefixes")) {
+        std::map<std::string, std::string> seen;
+        for (const field& x : _r.as_list(*p, "[10.50.0.0/16]")) {
+            prefix pf = _r.as_prefix(x, false);
+            auto [it, fresh] = seen.emplace(format_prefix(pf), line_of(x));
+            if (!fresh) {
+                _r.fail(x,
+                        format_prefix(pf) + " is listed twice (first at line " + it->second + ")",
+                        "remove the duplicate");
+            }
+            a.prefixes.push_back(pf);
+        }
     }
 }
 

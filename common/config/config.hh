@@ -117,6 +117,17 @@ struct health_config {
     bool operator==(const health_config&) const = default;
 };
 
+/// What this relay announces in its relay record (discovery), beyond what it derives itself.
+struct announce_config {
+    /// Underlay endpoints other relays reach this one at. Empty = derived from
+    /// dataplane.io_uring.bind or the underlay ports' addresses, with listen_port.
+    std::vector<wire::endpoint> endpoints;
+    /// Prefixes this relay owns besides its static peers' allowed IPs (e.g. a local subnet).
+    std::vector<prefix> prefixes;
+
+    bool operator==(const announce_config&) const = default;
+};
+
 /// A static peer, in wg-quick terms.
 struct peer_config {
     crypto::key32 public_key{};
@@ -154,6 +165,7 @@ struct config {
     std::vector<wire::endpoint> bootstrap;
     dht_config dht;
     health_config health;
+    announce_config announce;
     std::vector<peer_config> peers;
     std::vector<route_config> routes;
 

@@ -162,6 +162,18 @@ std::string to_yaml(const config& c)
     key_value(out, "interval_ms", c.health.interval_ms);
     key_value(out, "misses", c.health.misses);
     out << YAML::EndMap;
+    out << YAML::Key << "announce" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "endpoints" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (const wire::endpoint& e : c.announce.endpoints) {
+        out << YAML::DoubleQuoted << format_endpoint(e);
+    }
+    out << YAML::EndSeq;
+    out << YAML::Key << "prefixes" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (const prefix& p : c.announce.prefixes) {
+        out << YAML::DoubleQuoted << format_prefix(p);
+    }
+    out << YAML::EndSeq;
+    out << YAML::EndMap;
     peers(out, c);
     out << YAML::Key << "routes" << YAML::Value << YAML::BeginSeq;
     for (const route_config& r : c.routes) {

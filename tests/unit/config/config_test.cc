@@ -75,6 +75,8 @@ TEST(config, example_loads_with_its_documented_values)
     EXPECT_EQ(c.dht.k_nearest, 2u);
     EXPECT_EQ(c.health.interval_ms, 100u);
     EXPECT_EQ(c.health.misses, 3u);
+    EXPECT_EQ(c.announce.endpoints, std::vector<wire::endpoint>{ep("203.0.113.7:51820")});
+    EXPECT_EQ(c.announce.prefixes, std::vector<prefix>{pfx("10.50.0.0/16")});
 
     ASSERT_EQ(c.peers.size(), 2u);
     const peer_config& a = c.peers[0];
@@ -155,6 +157,8 @@ TEST(config, defaults_fill_everything_left_out)
     EXPECT_EQ(c.health.interval_ms, 100u);
     EXPECT_EQ(c.health.misses, 3u);
     EXPECT_TRUE(c.bootstrap.empty());
+    EXPECT_TRUE(c.announce.endpoints.empty());
+    EXPECT_TRUE(c.announce.prefixes.empty());
     EXPECT_TRUE(c.peers.empty());
     EXPECT_TRUE(c.routes.empty());
 
@@ -395,6 +399,19 @@ config random_config(std::mt19937& rng)
     }
     for (uint32_t i = pick(4); i > 0; --i) {
         c.bootstrap.push_back(endpoint(pick(2)));
+    }
+    for (uint32_t i = pick(3); i > 0; --i) {
+        wire::endpoint e = endpoint(pick(2));
+        e.addr[e.family == 4 ? 3 : 15] = static_cast<uint8_t>(i); // not a wildcard, unique
+        c.announce.endpoints.push_back(e);
+    }
+    for (uint32_t i = pick(3); i > 0; --i) {
+        prefix a;
+        a.family = 4;
+        a.addr[0] = 100;
+        a.addr[1] = static_cast<uint8_t>(i);
+        a.len = 16;
+        c.announce.prefixes.push_back(a);
     }
     uint32_t next_net = 0;
     for (uint32_t i = pick(6); i > 0; --i) {
