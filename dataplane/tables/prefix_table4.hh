@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The edgerelay Authors
-// IPv4 prefix -> next hop (routes and allowed IPs) on rte_lpm with QSBR-deferred tbl8 reuse.
+// IPv4 prefix -> next hop (routes and allowed IPs): DIR-24-8 with QSBR-deferred tbl8 reuse.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <utility>
+#include <vector>
 
-#include <rte_lpm.h>
 #include <rte_rcu_qsbr.h>
 
 #include "dataplane/limits.hh"
@@ -20,14 +21,26 @@ namespace edgerelay::dp {
 /// Longest-prefix match over IPv4 prefixes, values of type next_hop (a peer id or
 /// next_hop_local; next_hop_none is what lookups return where nothing matches).
 ///
-/// Concurrency: rte_lpm writes every table entry with one atomic store and, with
-/// rte_lpm_rcu_qsbr_add (defer-queue mode), reuses a freed tbl8 group only after a QSBR
-/// grace period, so readers never lock and never see a recycled group. rte_lpm cannot
-/// hold /0, so the default route is a separate atomic consulted on a miss.
+/// Layout: DIR-24-8 as in rte_lpm (a 2^24-entry tbl24, 256-entry tbl8 groups for prefixes
+/// longer than /24; each entry holds valid, the depth that wrote it and a 24-bit next hop).
+/// Unlike rte_lpm, the rules live only in the writer's std::map, so an insert or delete
+/// costs the entries it covers plus O(log n) map lookups, never a scan of the other rules
+/// (rte_lpm's add scans all rules of the same depth and its tbl8 allocator scans groups,
+/// which made 10^6 routes take minutes). rte_fib (DPDK 22.11) was the other candidate; it
+/// has no QSBR mode and zeroes and reuses a collapsed tbl8 group at once (docs/DESIGN.md §7).
+///
+/// Concurrency: every entry is written with one atomic store; a new tbl8 group is filled
+/// before the release store that links it; a collapsed group is unlinked, then reused only
+/// after a QSBR grace period (defer queue), so readers never lock and never see a recycled
+/// group. The /0 is a separate atomic consulted on a miss.
 /// One writer (the applier); the writer keeps its own copy of the rules for read-back.
 class prefix_table4 {
 public:
-    /// @param name unique DPDK object name (keep it under 20 characters)
+    /// Longest an add waits for readers when it needs a tbl8 group and only retired ones
+    /// are left (then -ENOSPC).
+    static constexpr int grace_timeout_ms = 2000;
+
+    /// @param name DPDK memory zone label
     /// @param max_rules prefixes that must fit (the /0 counts as one)
     /// @param qsbr the readers' QSBR variable; must outlive the table
     /// @param tbl8_groups 256-entry groups for prefixes longer than /24 (1 KiB each);
@@ -41,7 +54,7 @@ public:
 
     /// Writer: adds or replaces addr/depth (host byte order; host bits are ignored).
     /// @return 0; -EINVAL depth > 32 or value not a peer id / next_hop_local;
-    ///         -ENOSPC rules or tbl8 groups exhausted.
+    ///         -ENOSPC rules or tbl8 groups exhausted (nothing changed).
     int add(uint32_t addr, uint8_t depth, next_hop value);
 
     /// Writer: removes addr/depth.
@@ -67,17 +80,27 @@ public:
 
 private:
     prefix_table4() = default;
-    rte_lpm* _lpm = nullptr;
+    int install(uint32_t addr, uint8_t depth, next_hop value);
+    void uninstall(uint32_t addr, uint8_t depth);
+    uint32_t alloc_group();
+    void reclaim(bool wait);
+
+    uint32_t* _tbl24 = nullptr; // cp: n/a; dp: applier rw (atomic stores), workers ro
+    uint32_t* _tbl8 = nullptr;  // cp: n/a; dp: applier rw (atomic stores), workers ro
+    uint32_t _groups = 0;
+    std::vector<uint32_t> _free;                      // applier only: groups ready for use
+    std::deque<std::pair<uint64_t, uint32_t>> _retired; // applier only: (QSBR token, group)
+    rte_rcu_qsbr* _qsbr = nullptr;
     std::atomic<next_hop> _default{next_hop_none}; // cp: n/a; dp: applier wo, workers ro
     std::map<std::pair<uint32_t, uint8_t>, next_hop> _rules;
     uint32_t _max_rules = 0;
     size_t _memory = 0;
 };
 
-/// True when v may be stored in a prefix table (a peer id or next_hop_local).
+/// True when v may be stored in a prefix table (a peer id, next_hop_local or next_hop_control).
 constexpr bool valid_next_hop(next_hop v) noexcept
 {
-    return v <= max_peer_id || v == next_hop_local;
+    return v <= max_peer_id || v == next_hop_local || v == next_hop_control;
 }
 
 } // namespace edgerelay::dp

@@ -102,7 +102,11 @@ TEST(tables, prefix4_differential)
         if (kind < 4 && model.size() < 300) {
             uint32_t a = random_addr();
             uint8_t d = random_depth();
-            uint32_t v = rng() % 8 == 0 ? next_hop_local : static_cast<uint32_t>(rng() % 5000);
+            // Peer ids, and the two special hops (local delivery, the control plane).
+            const uint64_t pick = rng() % 16;
+            uint32_t v = pick == 0 ? next_hop_local
+                       : pick == 1 ? next_hop_control
+                                   : static_cast<uint32_t>(rng() % 5000);
             ASSERT_EQ(t->add(a, d, v), 0) << op;
             model[{mask4(a, d), d}] = v;
         } else if (kind < 6 && !model.empty()) {
@@ -157,6 +161,93 @@ TEST(tables, prefix4_capacity)
     EXPECT_EQ(t->add(0x0B000000, 24, 1), -ENOSPC);
     EXPECT_EQ(t->add(0x0A000000, 24, 9), 0); // replacing is not growing
     EXPECT_EQ(t->lookup(0x0A000001), 9u);
+}
+
+// A collapsed tbl8 group is reused only after every reader passed a quiescent state.
+TEST(tables, prefix4_tbl8_reuse_waits_for_readers)
+{
+    ASSERT_TRUE(test::eal_ready());
+    qsbr_holder q;
+    auto t = prefix_table4::create("t_p4q", 8, q.v, 1);
+    ASSERT_NE(t, nullptr);
+    ASSERT_EQ(rte_rcu_qsbr_thread_register(q.v, 0), 0);
+    rte_rcu_qsbr_thread_online(q.v, 0);
+    ASSERT_EQ(t->add(0x0A000001, 32, 1), 0); // takes the only group
+    EXPECT_EQ(t->add(0x0B000001, 32, 2), -ENOSPC);
+    ASSERT_EQ(t->remove(0x0A000001, 32), 0); // retired: this reader may still be inside
+    EXPECT_EQ(t->add(0x0B000001, 32, 2), -ENOSPC) << "reused before a grace period";
+    EXPECT_EQ(t->rules(), 0u);
+    rte_rcu_qsbr_quiescent(q.v, 0);
+    EXPECT_EQ(t->add(0x0B000001, 32, 2), 0);
+    EXPECT_EQ(t->lookup(0x0B000001), 2u);
+    EXPECT_EQ(t->lookup(0x0A000001), next_hop_none);
+    rte_rcu_qsbr_thread_offline(q.v, 0);
+    rte_rcu_qsbr_thread_unregister(q.v, 0);
+}
+
+// A million random routes (mostly /16../24, one in 32 longer so tbl8 groups are used), then
+// a tenth removed: lookups against a hashed model (33 probes per address) after each phase.
+// Correctness at scale, not speed.
+TEST(tables, prefix4_million_routes)
+{
+    ASSERT_TRUE(test::eal_ready());
+    qsbr_holder q;
+    constexpr uint32_t n_routes = 1'000'000;
+    auto t = prefix_table4::create("t_p4m", n_routes, q.v, 1u << 16);
+    ASSERT_NE(t, nullptr);
+    uint64_t seed = test_seed();
+    SCOPED_TRACE(testing::Message() << "seed " << seed);
+    std::mt19937_64 rng(seed);
+
+    auto key = [](uint32_t a, unsigned d) { return (uint64_t{mask4(a, d)} << 6) | d; };
+    std::unordered_map<uint64_t, uint32_t> model;
+    model.reserve(n_routes);
+    std::vector<std::pair<uint32_t, uint8_t>> installed;
+    installed.reserve(n_routes);
+    while (model.size() < n_routes) {
+        auto a = static_cast<uint32_t>(rng());
+        uint8_t d = rng() % 32 == 0 ? static_cast<uint8_t>(25 + rng() % 8)
+                                    : static_cast<uint8_t>(16 + rng() % 9);
+        auto v = static_cast<uint32_t>(rng() % 100'000);
+        ASSERT_EQ(t->add(a, d, v), 0) << model.size();
+        if (model.insert_or_assign(key(a, d), v).second) {
+            installed.emplace_back(mask4(a, d), d);
+        }
+    }
+    ASSERT_EQ(t->rules(), n_routes);
+    auto model_lookup = [&](uint32_t a) {
+        for (int d = 32; d >= 1; --d) {
+            if (auto it = model.find(key(a, static_cast<unsigned>(d))); it != model.end()) {
+                return it->second;
+            }
+        }
+        return next_hop_none;
+    };
+    auto check = [&](const char* phase) {
+        for (int round = 0; round < 4096; ++round) {
+            uint32_t addrs[32];
+            for (auto& a : addrs) {
+                const auto& [base, d] = installed[rng() % installed.size()];
+                a = rng() % 4 == 0 ? static_cast<uint32_t>(rng())
+                                   : base | (static_cast<uint32_t>(rng()) & ~mask4(UINT32_MAX, d));
+            }
+            uint32_t out[32];
+            t->lookup_bulk(addrs, 32, out);
+            for (int i = 0; i < 32; ++i) {
+                ASSERT_EQ(out[i], model_lookup(addrs[i])) << phase << " addr " << std::hex << addrs[i];
+            }
+        }
+    };
+    check("after adds");
+    std::shuffle(installed.begin(), installed.end(), rng);
+    for (uint32_t i = 0; i < n_routes / 10; ++i) {
+        const auto [a, d] = installed.back();
+        installed.pop_back();
+        ASSERT_EQ(t->remove(a, d), 0);
+        model.erase(key(a, d));
+    }
+    ASSERT_EQ(t->rules(), model.size());
+    check("after removes");
 }
 
 // ---------------------------------------------------------------- IPv6 prefixes
@@ -223,7 +314,13 @@ TEST(tables, prefix6_differential)
         if (kind < 3 && model.size() < 200) {
             addr6 a = random_addr();
             uint8_t d = random_depth();
-            uint32_t v = rng() % 8 == 0 ? next_hop_local : static_cast<uint32_t>(rng() % (prefix_table6::max_peer_id6 + 1));
+            // Peer ids up to the largest storable one, and both special hops: they are stored
+            // as lpm6_local/lpm6_control and must come back as the 24-bit values.
+            const uint64_t pick = rng() % 16;
+            uint32_t v = pick == 0   ? next_hop_local
+                       : pick == 1   ? next_hop_control
+                       : pick == 2   ? prefix_table6::max_peer_id6
+                                     : static_cast<uint32_t>(rng() % (prefix_table6::max_peer_id6 + 1));
             ASSERT_EQ(t->add(a.data(), d, v), 0) << op;
             model[{mask6(a, d), d}] = v;
         } else if (kind < 5 && !model.empty()) {
@@ -282,6 +379,8 @@ TEST(tables, prefix6_differential)
     EXPECT_EQ(t->add(z.data(), 129, 1), -EINVAL);
     EXPECT_EQ(t->add(z.data(), 64, next_hop_none), -EINVAL);
     EXPECT_EQ(t->add(z.data(), 64, prefix_table6::max_peer_id6 + 1), -EINVAL);
+    EXPECT_EQ(t->add(z.data(), 64, prefix_table6::lpm6_local), -EINVAL) << "stored form only";
+    EXPECT_EQ(t->add(z.data(), 64, next_hop_control - 1), -EINVAL);
 }
 
 // ---------------------------------------------------------------- index table
