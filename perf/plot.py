@@ -8,9 +8,13 @@ results.log lines (written by perf/run and edgerelay-loadgen), key=value after a
   fact K=V                                   machine, versions, settings
   aead_ceiling mix=M pps=...                 open+seal per packet on the worker CPU (twice)
   ceiling_fwd trial|ndr|pdr|latency ...      dpdk-testpmd io forwarding on the same memif link
-  route peers=P trial|ndr|pdr|latency ...    edgerelay-dataplane, route mode
-  dataplane peers=P rx_packets=...           the dataplane's own counters at exit
+  route peers=P trial|ndr|pdr|latency|latency_cdf ...   edgerelay-dataplane, route mode
+  table peers=T trial|ndr ...                the same with T peers and T routes installed
+  workers n=N trial|ndr ...                  the same with N workers configured
+  dataplane LABEL worker=W rx_packets=...    the dataplane's own counters at exit
   tablemem ...                               edgerelay-tablemem
+  uvw K=V | uvw round=R ...                  perf/uring_vs_wggo.sh (io_uring vs wireguard-go)
+Plots go to plots/ beside REPORT.md.
 """
 import os
 import sys
@@ -33,8 +37,9 @@ def parse(path):
     facts = {}
     aead = defaultdict(list)
     runs = defaultdict(list)  # (source, peers) -> [(kind, dict)]
-    counters = {}
+    counters = defaultdict(list)  # label -> ["worker=0 rx_packets=..."]
     tablemem = {}
+    uvw = {"rounds": []}
     for line in open(path):
         tok = line.split()
         if not tok:
@@ -48,20 +53,26 @@ def parse(path):
             facts["ipsecmb_arch"] = d.get("arch", "?")
         elif tok[0] == "ceiling_fwd":
             runs[("fwd", 1)].append((tok[1], kv(tok[2:])))
-        elif tok[0] == "route":
-            p = int(kv([tok[1]])["peers"])
-            runs[("route", p)].append((tok[2], kv(tok[3:])))
+        elif tok[0] in ("route", "table", "workers"):
+            n = int(tok[1].split("=", 1)[1])
+            runs[(tok[0], n)].append((tok[2], kv(tok[3:])))
         elif tok[0] == "dataplane":
-            d = kv(tok)
-            counters.setdefault(int(d["peers"]), []).append(" ".join(tok[2:]))
+            i = next(i for i, t in enumerate(tok) if t.startswith(("worker=", "rx_packets=")))
+            counters[" ".join(tok[1:i])].append(" ".join(tok[i:]))
         elif tok[0] == "tablemem":
             tablemem = {k: float(v) for k, v in kv(tok).items()}
-    return facts, aead, runs, counters, tablemem
+        elif tok[0] == "uvw":
+            d = kv(tok[1:])
+            if "round" in d:
+                uvw["rounds"].append({k: float(v) for k, v in d.items()})
+            else:
+                uvw.update(d)
+    return facts, aead, runs, counters, tablemem, uvw
 
 
 def summary(entries, mix):
     """NDR, PDR, MFR (rx pps at full offered load), loadgen max, latency rows for one mix."""
-    s = {"ndr": None, "pdr": None, "mfr": None, "max": None, "lat": [], "ndr_limited": False}
+    s = {"ndr": None, "pdr": None, "mfr": None, "max": None, "lat": [], "cdf": [], "ndr_limited": False}
     for kind, d in entries:
         if d.get("mix") != mix:
             continue
@@ -74,7 +85,19 @@ def summary(entries, mix):
                 s["ndr_limited"] = d.get("loadgen_limited") == "1"
         elif kind == "latency":
             s["lat"].append(d)
+        elif kind == "latency_cdf":
+            s["cdf"].append(d)
     return s
+
+
+def cdf_points(d):
+    """(quantiles, µs) of one latency_cdf line."""
+    qs, us = [], []
+    for pair in d["q_us"].split(","):
+        q, v = pair.split(":")
+        qs.append(float(q))
+        us.append(float(v))
+    return qs, us
 
 
 def fmt_pps(v):
@@ -101,7 +124,15 @@ def verdict(r, target):
     return "PASS" if r >= target else "FAIL"
 
 
-def plots(out_dir, aead, fwd, route, warn):
+MIX_BYTES = {"64": 64.0, "imix": 352.6, "1420": 1420.0}  # mean inner IP length
+
+
+def mean(v):
+    return sum(v) / len(v) if v else None
+
+
+def plots(out_dir, aead, fwd, route, runs, uvw, warn):
+    """Writes the PNGs into out_dir; returns [(file, caption)]."""
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -109,55 +140,223 @@ def plots(out_dir, aead, fwd, route, warn):
     except ImportError as e:
         warn.append(f"No plots: matplotlib is not importable here ({e}); the tables carry every figure.")
         return []
+    os.makedirs(out_dir, exist_ok=True)
     files = []
-    fig, ax = plt.subplots(figsize=(7, 4))
-    xs = range(len(MIXES))
-    w = 0.2
+
+    def save(fig, name, caption):
+        fig.tight_layout()
+        fig.savefig(os.path.join(out_dir, name), dpi=90)
+        plt.close(fig)
+        files.append((name, caption))
+
+    # 1. Throughput against packet size: both ceilings, NDR / PDR / MFR.
+    xs = [MIX_BYTES[m] for m in MIXES]
     series = [
-        ("crypto ceiling", [sum(aead[m]) / len(aead[m]) if aead.get(m) else 0 for m in MIXES]),
-        ("fwd ceiling MFR", [fwd[m]["mfr"] or 0 for m in MIXES]),
-        ("route MFR", [route[m]["mfr"] or 0 for m in MIXES]),
-        ("route NDR", [route[m]["ndr"] or 0 for m in MIXES]),
+        ("crypto ceiling (open+seal, CPU 0)", [mean(aead.get(m, [])) for m in MIXES], "k", "--", "s"),
+        ("forwarding ceiling (testpmd io, MFR)", [fwd[m]["mfr"] for m in MIXES], "0.45", "--", "D"),
+        ("edgerelay MFR", [route[m]["mfr"] for m in MIXES], "C0", "-", "o"),
+        ("edgerelay PDR (0.5 % loss)", [route[m]["pdr"] for m in MIXES], "C1", "-", "^"),
+        ("edgerelay NDR", [route[m]["ndr"] for m in MIXES], "C3", "-", "v"),
     ]
-    for i, (name, vals) in enumerate(series):
-        ax.bar([x + (i - 1.5) * w for x in xs], [v / 1e6 for v in vals], w, label=name)
-    ax.set_xticks(list(xs), [f"{m} B" if m != "imix" else "IMIX" for m in MIXES])
-    ax.set_ylabel("Mpps")
-    ax.set_title("edgerelay route mode vs ceilings (same run)")
-    ax.legend()
-    fig.tight_layout()
-    f = "REPORT-throughput.png"
-    fig.savefig(os.path.join(out_dir, f), dpi=100)
-    files.append(f)
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for m in MIXES:
-        rows = route[m]["lat"]
-        if rows:
-            ax.plot([float(r["frac"]) * 100 for r in rows], [float(r["p99_us"]) for r in rows],
-                    marker="o", label=f"{m} p99")
-    ax.set_xlabel("% of NDR (or MFR when NDR is 0)")
-    ax.set_ylabel("µs")
-    ax.set_yscale("log")
-    ax.set_title("route mode latency, p99")
-    ax.legend()
-    fig.tight_layout()
-    f = "REPORT-latency.png"
-    fig.savefig(os.path.join(out_dir, f), dpi=100)
-    files.append(f)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for name, vals, c, ls, mk in series:
+        pts = [(x, v) for x, v in zip(xs, vals) if v]
+        if not pts:
+            continue
+        ax1.plot([x for x, _ in pts], [v / 1e6 for _, v in pts], color=c, ls=ls, marker=mk, label=name)
+        ax2.plot([x for x, _ in pts], [v * x * 8 / 1e9 for x, v in pts], color=c, ls=ls, marker=mk, label=name)
+    for ax in (ax1, ax2):
+        ax.set_xscale("log")
+        ax.set_xticks(xs, ["64 B", "IMIX\n(352.6 B)", "1420 B"])
+        ax.minorticks_off()
+        ax.set_xlabel("inner packet size")
+        ax.grid(alpha=0.3)
+    ax1.set_ylabel("Mpps")
+    ax1.set_yscale("log")
+    ax1.set_title("packets/s (route mode, 1 peer)")
+    ax2.set_ylabel("Gbit/s of inner packets")
+    ax2.set_title("inner bits/s")
+    ax1.legend(fontsize=8)
+    save(fig, "throughput.png", "Throughput against packet size: the dataplane's NDR, PDR and MFR "
+         "with both ceilings measured in the same run")
+
+    # 2. Latency CDF at 50 % of NDR (of MFR when NDR was 0), edgerelay and testpmd io.
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    drawn = False
+    for dev, table, ls in (("edgerelay", route, "-"), ("testpmd io", fwd, ":")):
+        for i, m in enumerate(MIXES):
+            for d in table[m]["cdf"]:
+                if abs(float(d["frac"]) - 0.5) > 1e-6:
+                    continue
+                qs, us = cdf_points(d)
+                lab = f"{dev} {m} (50 % of {d.get('base', 'ndr').upper()}, {d.get('samples', '?')} samples)"
+                ax1.plot(us, qs, ls=ls, color=f"C{i}", label=lab)
+                tail = [(u, 1 - q) for q, u in zip(qs, us) if q < 1]
+                ax2.plot([u for u, _ in tail], [t for _, t in tail], ls=ls, color=f"C{i}", label=lab)
+                drawn = True
+    if drawn:
+        for ax in (ax1, ax2):
+            ax.set_xscale("log")
+            ax.set_xlabel("round-trip latency, µs (loadgen → device → loadgen)")
+            ax.grid(alpha=0.3, which="both")
+            ax.axvline(50, color="r", lw=0.8)
+        ax1.set_ylabel("fraction of packets ≤ x")
+        ax1.set_title("latency CDF at 50 % of NDR")
+        ax2.set_yscale("log")
+        ax2.set_ylabel("fraction of packets > x")
+        ax2.set_title("tail (1 − CDF); red line: 50 µs")
+        ax1.legend(fontsize=7)
+        save(fig, "latency_cdf.png", "Latency CDF at 50 % of NDR, solid: edgerelay route mode, "
+             "dotted: testpmd io forwarding (the same loop without the relay)")
+    else:
+        plt.close(fig)
+        warn.append("No latency CDF: the log has no latency_cdf lines (loadgen older than this plot.py?).")
+
+    # 3. Scaling: installed table size and sending peers against the maximum forwarding rate.
+    tab = sorted(n for (src, n) in runs if src == "table")
+    peers = sorted(n for (src, n) in runs if src == "route")
+    if tab or len(peers) > 1:
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+        for i, m in enumerate(MIXES):
+            pts = [(n, summary(runs[("table", n)], m)["mfr"]) for n in tab]
+            pts = [(n, v) for n, v in pts if v]
+            if pts:
+                ax1.plot([n for n, _ in pts], [v / 1e6 for _, v in pts], marker="o", color=f"C{i}",
+                         label=f"{m} MFR")
+                c = mean(aead.get(m, []))
+                if c:
+                    ax1.axhline(c / 1e6, color=f"C{i}", ls="--", lw=0.8, label=f"{m} crypto ceiling")
+            pts = [(n, summary(runs[("route", n)], m)["mfr"]) for n in peers]
+            pts = [(n, v) for n, v in pts if v]
+            if pts:
+                ax2.plot([n for n, _ in pts], [v / 1e6 for _, v in pts], marker="o", color=f"C{i}",
+                         label=f"{m} MFR")
+        ax1.set_title("installed peers (+ as many /24 routes), ≤1000 sending")
+        ax1.set_xlabel("peers in the tables")
+        ax2.set_title("sending peers (round robin, every packet another peer)")
+        ax2.set_xlabel("sending peers")
+        for ax in (ax1, ax2):
+            ax.set_xscale("symlog", linthresh=1)
+            ax.set_ylabel("Mpps")
+            ax.set_ylim(bottom=0)
+            ax.grid(alpha=0.3)
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize=8)
+        save(fig, "scaling.png", "Maximum forwarding rate against table size and against the "
+             "number of sending peers")
+
+    # 4. io_uring relay against the wireguard-go hub.
+    if uvw["rounds"]:
+        fig, ax = plt.subplots(figsize=(6, 3.8))
+        labels = ["TCP", "UDP"]
+        er = [mean([r["edgerelay_tcp_bps"] for r in uvw["rounds"]]),
+              mean([r["edgerelay_udp_bps"] for r in uvw["rounds"]])]
+        wg = [mean([r["wggo_tcp_bps"] for r in uvw["rounds"]]),
+              mean([r["wggo_udp_bps"] for r in uvw["rounds"]])]
+        ax.bar([0 - 0.2, 1 - 0.2], [v / 1e9 for v in er], 0.4, label="edgerelay (io_uring)")
+        ax.bar([0 + 0.2, 1 + 0.2], [v / 1e9 for v in wg], 0.4, label="wireguard-go hub")
+        for x, a, b in zip((0, 1), er, wg):
+            if b:
+                ax.text(x, max(a, b) / 1e9, f"×{a / b:.2f}", ha="center", va="bottom")
+        ax.set_xticks([0, 1], labels)
+        ax.set_ylabel("Gbit/s (iperf3 receiver)")
+        ax.set_title("ep1 → relay → ep2 (network namespaces)")
+        ax.legend(fontsize=8)
+        save(fig, "uring_vs_wggo.png", "iperf3 through the io_uring relay and through a wireguard-go hub")
     return files
+
+
+def uvw_ratio(uvw):
+    rs = uvw["rounds"]
+    if not rs:
+        return None
+    t = mean([r["wggo_tcp_bps"] for r in rs])
+    u = mean([r["wggo_udp_bps"] for r in rs])
+    return (mean([r["edgerelay_tcp_bps"] for r in rs]) / t if t else 0.0,
+            mean([r["edgerelay_udp_bps"] for r in rs]) / u if u else 0.0)
+
+
+def scaling_section(facts, aead, runs, route, ceil):
+    L = []
+    tab = sorted(n for (src, n) in runs if src == "table")
+    L.append("## Table size: 1 … 100 000 peers and routes\n")
+    if tab:
+        L.append("T peers installed (each with a keypair and an allowed /24; at most 1000 of them send, "
+                 "round robin) and T more /24 routes; 64 B, maximum forwarding rate only (no search).\n")
+        L.append("| peers + routes installed | sending | er-program time | MFR | MFR / MFR(smallest) | MFR / crypto |")
+        L.append("|---|---|---|---|---|---|")
+        first = None
+        for n in tab:
+            s = summary(runs[("table", n)], "64")
+            first = first or s["mfr"]
+            prog = facts.get(f"program_s_table-peers_{n}")
+            prog = f"{float(prog):.1f} s" if prog else "—"
+            L.append(f"| {n} | {min(n, 1000)} | {prog} | {fmt_pps(s['mfr'])} | {fmt_ratio(ratio(s['mfr'], first))} | "
+                     f"{fmt_ratio(ratio(s['mfr'], ceil['64']))} |")
+    else:
+        L.append("- not measured (perf/run --tables)")
+    L.append("")
+    L.append("## Workers\n")
+    w = sorted(n for (src, n) in runs if src == "workers")
+    if w:
+        L.append("The same single-queue memif load with a second worker configured on CPU 1, which the "
+                 "loadgen also uses on this 2-CPU machine: memif has no RSS, so every frame still goes "
+                 "to worker 0 and the figure is the cost of an added, polling worker, not its gain.\n")
+        L.append("| workers | mix | MFR | MFR / MFR(1 worker) |")
+        L.append("|---|---|---|---|")
+        for m in MIXES:
+            s1 = route[m]["mfr"]
+            if s1:
+                L.append(f"| 1 | {m} | {fmt_pps(s1)} | 1.00 |")
+            for n in w:
+                s = summary(runs[("workers", n)], m)
+                if s["mfr"]:
+                    L.append(f"| {n} | {m} | {fmt_pps(s['mfr'])} | {fmt_ratio(ratio(s['mfr'], s1))} |")
+        L.append("")
+        L.append("On a larger machine (one core per worker plus cores for the generator), see "
+                 "perf/README.md, \"Scaling on larger machines\": a NIC pair with RSS or a multi-queue "
+                 "generator, N = 1, 2, 4 … workers, MFR(N) / (N × MFR(1)).")
+    else:
+        L.append("- not measured (perf/run without --no-workers)")
+    L.append("")
+    return L
+
+
+def uvw_section(uvw):
+    L = ["## io_uring mode against wireguard-go\n"]
+    rs = uvw["rounds"]
+    if not rs:
+        L.append("- not run (`perf/run --wggo`, or `perf/uring_vs_wggo.sh` alone)\n")
+        return L
+    L.append("Two wireguard-go endpoints in network namespaces, iperf3 ep1 → ep2 for "
+             f"{uvw.get('iperf3_s', '?')} s each, through (a) edgerelay-dataplane (io_uring driver, one worker) "
+             "with edgerelay-controlplane doing the handshakes, (b) a wireguard-go hub (the same key, "
+             "both endpoints as peers, IP forwarding). MTU 1420; UDP unlimited rate, 1392-byte "
+             "datagrams, the rate received. Load average around it: "
+             f"{uvw.get('load_start', '?')} → {uvw.get('load_end', '?')}.\n")
+    L.append("| round | TCP edgerelay | TCP wireguard-go | ratio | UDP edgerelay | UDP wireguard-go | ratio |")
+    L.append("|---|---|---|---|---|---|---|")
+    g = lambda v: f"{v / 1e9:.2f} Gbit/s" if v >= 1e9 else f"{v / 1e6:.0f} Mbit/s"
+    for r in rs:
+        L.append(f"| {int(r['round'])} | {g(r['edgerelay_tcp_bps'])} | {g(r['wggo_tcp_bps'])} | {r['tcp_ratio']:.2f} | "
+                 f"{g(r['edgerelay_udp_bps'])} | {g(r['wggo_udp_bps'])} | {r['udp_ratio']:.2f} |")
+    t, u = uvw_ratio(uvw)
+    L.append(f"\nTarget ≥ 2×: TCP ×{t:.2f} **{verdict(t, 2.0)}**, UDP ×{u:.2f} **{verdict(u, 2.0)}**.\n")
+    return L
 
 
 def main():
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
         return 2
-    facts, aead, runs, counters, tablemem = parse(sys.argv[1])
+    facts, aead, runs, counters, tablemem, uvw = parse(sys.argv[1])
     out = sys.argv[2]
     fwd = {m: summary(runs.get(("fwd", 1), []), m) for m in MIXES}
     route = {m: summary(runs.get(("route", 1), []), m) for m in MIXES}
     ceil = {m: (sum(aead[m]) / len(aead[m]) if aead.get(m) else None) for m in MIXES}
     warn = []
-    pngs = plots(os.path.dirname(os.path.abspath(out)), aead, fwd, route, warn)
+    pngs = plots(os.path.join(os.path.dirname(os.path.abspath(out)), "plots"), aead, fwd, route, runs,
+                 uvw, warn)
     L = []
     L.append("<!-- SPDX-License-Identifier: Apache-2.0 -->")
     L.append("<!-- Copyright 2026 The edgerelay Authors -->")
@@ -172,6 +371,10 @@ def main():
     L.append(f"- DPDK memory: {facts.get('hugepages', 'yes (2 MiB pages)')}; memif in copy mode")
     L.append(f"- Load average at start / end: {facts.get('load_start', '?')} / {facts.get('load_end', '?')} "
              f"(shared machine; measured processes run under `{facts.get('priority', '?')}`)")
+    if "busy_start" in facts:
+        L.append(f"- Busiest processes over one second at start: {facts['busy_start'] or '—'}; at the end: "
+                 f"{facts.get('busy_end') or '—'} (top's %CPU, 200 % = both CPUs; the loadgen and the "
+                 f"device under test share these CPUs with them)")
     L.append("")
     L.append("## Method\n")
     L.append("""- **Link**: `edgerelay-loadgen` (CPU 1, `net_memif` server) ↔ the device under test (CPU 0,
@@ -242,9 +445,11 @@ def main():
     L.append(f"Frames the relay forwarded that the loadgen opened (1 in 4): {checked}, of which failed "
              f"the tag check: {bad}.\n")
     L.append("Dataplane counters at exit (every received frame decrypted and forwarded, or a drop reason):\n")
-    for p in sorted(counters):
-        L.append(f"- {p} peer(s): " + "; ".join(f"`{c}`" for c in counters[p]))
+    for label in counters:
+        L.append(f"- {label}: " + "; ".join(f"`{c}`" for c in counters[label]))
     L.append("")
+    L.extend(scaling_section(facts, aead, runs, route, ceil))
+    L.extend(uvw_section(uvw))
     L.append("## Table memory (DPDK allocator, slope between two table sizes)\n")
     if tablemem:
         t = tablemem
@@ -299,6 +504,12 @@ def main():
         L.append(f"| table memory per route ≤ 64 B | IPv4 {t['route4_bytes']:.1f} B, IPv6 "
                  f"{t['route6_bytes']:.1f} B | IPv4 {'PASS' if t['route4_bytes'] <= 64 else 'FAIL'}, "
                  f"IPv6 {'PASS' if t['route6_bytes'] <= 64 else 'FAIL'} |")
+    r = uvw_ratio(uvw)
+    if r is not None:
+        L.append(f"| io_uring mode ≥ 2 × wireguard-go (iperf3 through a relay) | TCP ×{r[0]:.2f}, UDP ×{r[1]:.2f} | "
+                 f"TCP {verdict(r[0], 2.0)}, UDP {verdict(r[1], 2.0)} |")
+    else:
+        L.append("| io_uring mode ≥ 2 × wireguard-go (iperf3 through a relay) | not run (perf/run --wggo) | not measured |")
     big = max(peer_counts) if peer_counts else None
     for m in MIXES:
         if big and big != 1 and (big, m) in scale:
@@ -306,8 +517,9 @@ def main():
                      f"{fmt_ratio(scale[(big, m)])} | reported |")
     L.append("")
     L.append("## Plots\n")
-    for f in pngs:
-        L.append(f"![{f}]({f})")
+    for f, caption in pngs:
+        L.append(f"{caption}:\n")
+        L.append(f"![{caption}](plots/{f})\n")
     for w in warn:
         L.append(w)
     L.append("")

@@ -36,6 +36,8 @@ struct options {
     uint32_t peers = 1;
     uint64_t seed = 1;
     std::string write_program;
+    uint32_t idle_peers = 0;   // --write-program: installed peers that never send (table size)
+    uint32_t extra_routes = 0; // --write-program: more /24 routes (table size)
     std::string vdev = "net_memif0,role=server,socket=/run/edgerelay-perf.sock,mac=02:00:00:00:00:02";
     std::string lcore = "1";
     std::vector<size_mix> mixes{size_mix::s64, size_mix::imix, size_mix::s1420};
@@ -71,6 +73,9 @@ Options:
   --peers P             sending peers (default 1); each has its own keys, index, endpoint, /24
   --seed S              derive keys and addresses from S (default 1)
   --write-program FILE  write the er-program file for (P, S) and exit (no DPDK)
+  --idle-peers N        with --write-program: N more peers (keypair, allowed /24 in 13/8 up)
+                        that never send, so the relay's tables hold P+1+N peers
+  --extra-routes N      with --write-program: N more /24 routes (11.0.0.0 up) via the sink
   --mix LIST            comma list of 64, imix, 1420 (default all three)
   --echo                the far end returns frames unchanged (dpdk-testpmd io mode): frames
                         are sealed once ahead, the TSC travels in the source MAC
@@ -96,6 +101,7 @@ Options:
 
 Output: one line per trial and per result, key=value, e.g.
   ndr mix=64 pps=812345 ...   pdr mix=64 pps=...   latency mix=64 frac=0.50 p50_us=...
+  latency_cdf mix=64 frac=0.50 samples=N q_us=0:12.1,0.01:12.9,...,1:950.2 (every percent + tail)
 )", options{}.vdev.c_str());
 }
 
@@ -133,6 +139,10 @@ bool parse_args(int argc, char** argv, options& o)
             o.seed = std::stoull(val());
         } else if (a == "--write-program") {
             o.write_program = val();
+        } else if (a == "--idle-peers") {
+            o.idle_peers = static_cast<uint32_t>(std::stoul(val()));
+        } else if (a == "--extra-routes") {
+            o.extra_routes = static_cast<uint32_t>(std::stoul(val()));
         } else if (a == "--mix") {
             std::vector<std::string> l;
             split_list(val(), l);
@@ -188,6 +198,10 @@ bool parse_args(int argc, char** argv, options& o)
             return false;
         }
     }
+    if (o.idle_peers > 1'000'000 || o.extra_routes > 1'000'000) {
+        std::fprintf(stderr, "edgerelay-loadgen: --idle-peers and --extra-routes are at most 1000000\n");
+        return false;
+    }
     if (o.peers == 0 || o.peers > 16384) {
         std::fprintf(stderr, "edgerelay-loadgen: --peers must be 1..16384\n");
         return false;
@@ -242,7 +256,22 @@ struct trial_result {
     uint64_t tx = 0, rx = 0, bad = 0, other = 0, verified = 0;
     double loss = 0;
     double p50_us = 0, p99_us = 0, p999_us = 0;
+    uint64_t samples = 0;
+    std::vector<double> cdf_us; // latency at each of cdf_quantiles (perf/plot.py draws the CDF)
 };
+
+// Quantiles of the latency CDF a latency trial prints: every percent, then the tail.
+std::vector<double> cdf_quantiles()
+{
+    std::vector<double> q;
+    for (int i = 0; i < 100; i++) {
+        q.push_back(i / 100.0);
+    }
+    for (double t : {0.995, 0.999, 0.9995, 0.9999, 1.0}) {
+        q.push_back(t);
+    }
+    return q;
+}
 
 class loadgen {
 public:
@@ -523,6 +552,10 @@ trial_result loadgen::trial(size_mix mix, double pps, double seconds)
         r.p50_us = pct(0.50);
         r.p99_us = pct(0.99);
         r.p999_us = pct(0.999);
+        r.samples = _lat.size();
+        for (double q : cdf_quantiles()) {
+            r.cdf_us.push_back(pct(q));
+        }
     }
     std::printf("trial mix=%s peers=%zu requested_pps=%.0f offered_pps=%.0f rx_pps=%.0f tx=%" PRIu64
                 " rx=%" PRIu64 " loss=%.6f bad_tag=%" PRIu64 " other=%" PRIu64 " verified=%" PRIu64
@@ -590,6 +623,14 @@ void loadgen::run_search(size_mix mix)
                     "p99_us=%.2f p999_us=%.2f\n",
                     mix_name(mix), _plan.peers.size(), of_ndr ? "ndr" : "mfr", f, r.offered_pps, r.loss,
                     r.p50_us, r.p99_us, r.p999_us);
+        // The whole CDF of the opened frames' round-trip latency (quantile:µs pairs).
+        std::printf("latency_cdf mix=%s peers=%zu base=%s frac=%.2f samples=%" PRIu64 " q_us=",
+                    mix_name(mix), _plan.peers.size(), of_ndr ? "ndr" : "mfr", f, r.samples);
+        const auto qs = cdf_quantiles();
+        for (size_t i = 0; i < r.cdf_us.size(); i++) {
+            std::printf("%s%g:%.2f", i == 0 ? "" : ",", qs[i], r.cdf_us[i]);
+        }
+        std::printf("\n");
         std::fflush(stdout);
     }
 }
@@ -691,7 +732,7 @@ int run(int argc, char** argv)
     }
     if (!o.write_program.empty()) {
         std::ofstream f(o.write_program);
-        f << program_text(make_plan(o.peers, o.seed));
+        f << program_text(make_plan(o.peers, o.seed), o.idle_peers, o.extra_routes);
         return f.good() ? 0 : 1;
     }
     if (!o.write_pcap.empty()) {

@@ -44,6 +44,9 @@ struct traffic_plan {
 traffic_plan make_plan(uint32_t n_peers, uint64_t seed);
 
 /// The er-program statements that make the relay route every sending peer's traffic to the sink.
-std::string program_text(const traffic_plan& plan);
+/// For table-size runs, `idle_peers` more peers (each with a keypair and an allowed /24 in
+/// 13.0.0.0/8 upwards, never sending) and `extra_routes` more /24 routes (11.0.0.0 upwards, via
+/// the sink) are installed beside them: the lookups then run against tables of that size.
+std::string program_text(const traffic_plan& plan, uint32_t idle_peers = 0, uint32_t extra_routes = 0);
 
 } // namespace edgerelay::perf
