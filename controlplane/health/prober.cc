@@ -140,8 +140,11 @@ void prober::go_down(neighbour& n, nanos now)
         n.downs.pop_front();
     }
     n.downs.push_back(now);
-    if (n.downs.size() >= _cfg.flap_threshold) {
-        // Circuit breaker: hold for hold_initial × 2^level, capped; each hold doubles the next.
+    // Circuit breaker: the flap_threshold-th down within flap_window trips it; while a penalty
+    // remains (hold_level > 0, decaying with stability) any down trips it again. Without the
+    // second rule a hold longer than flap_window would make the breaker forget the flapping.
+    if (n.downs.size() >= _cfg.flap_threshold || n.hold_level > 0) {
+        // Hold for hold_initial × 2^level, capped; each hold doubles the next.
         nanos hold = _cfg.hold_initial;
         for (uint32_t i = 0; i < n.hold_level && hold < _cfg.hold_max; ++i) {
             hold = std::min(_cfg.hold_max, hold * 2);

@@ -44,13 +44,14 @@ struct prober_config {
     /// Loss is the ratio of lost probes among the last loss_window resolved ones (>= 1).
     uint32_t loss_window = 100;
     /// Circuit breaker: the flap_threshold-th up → down transition within flap_window holds
-    /// the neighbour down (held) for hold_initial, then 2×, 4× ... at most hold_max.
+    /// the neighbour down (held) for hold_initial; while that penalty has not decayed, every
+    /// further up → down holds it again for 2×, 4× ... at most hold_max.
     uint32_t flap_threshold = 3;
     nanos flap_window = std::chrono::seconds(60);
     nanos hold_initial = std::chrono::seconds(1);
     nanos hold_max = std::chrono::seconds(60);
-    /// Every hold_decay without an up → down transition (and not held) halves the next hold,
-    /// back down to hold_initial.
+    /// Every hold_decay without an up → down transition (and not held) halves the next hold;
+    /// once back below hold_initial the breaker is disarmed (flap_threshold downs needed again).
     nanos hold_decay = std::chrono::seconds(60);
 };
 
