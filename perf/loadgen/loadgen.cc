@@ -773,7 +773,12 @@ int run(int argc, char** argv)
         rte_eth_dev_close(0);
         delete lg;
     }
-    rte_eal_cleanup();
+    // No rte_eal_cleanup(): DPDK 22.11's memif server frees its listener socket on close without
+    // unregistering the listener's interrupt callback, so the EAL interrupt thread keeps a
+    // source whose handle lives in DPDK heap memory; rte_eal_cleanup() unmaps that memory while
+    // the thread still runs, and the thread faults in rte_intr_fd_get() (seen with --no-huge).
+    // Exiting releases everything (memfd/--in-memory pages included) with all threads at once.
+    std::fflush(stdout);
     return rc;
 }
 
