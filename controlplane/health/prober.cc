@@ -293,7 +293,7 @@ probe_receipt prober::on_packet(nanos now, std::span<const uint8_t> pkt)
 
     p->open = false;
     p->answered = true;
-    const nanos rtt = now - p->sent;
+    const nanos rtt = std::max(now - p->sent, nanos{0}); // a caller whose clock went back
     n.rtt_last = rtt;
     if (!n.has_rtt) {
         n.rtt_ewma = rtt;
