@@ -1,0 +1,608 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The edgerelay Authors
+// dht_node: a libtorrent session run DHT-only. The control-plane loop calls poll() every
+// millisecond; every libtorrent call made here only queues work for the network thread.
+#include "controlplane/dht/dht_node.hh"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+
+#include <libtorrent/alert_types.hpp>
+#include <libtorrent/bencode.hpp>
+#include <libtorrent/disabled_disk_io.hpp>
+#include <libtorrent/hasher.hpp>
+#include <libtorrent/session.hpp>
+#include <libtorrent/session_params.hpp>
+
+#include "controlplane/dht/key_plugin.hh"
+#include "controlplane/dht/session_settings.hh"
+#include "controlplane/dht/state_file.hh"
+
+namespace edgerelay::cp::dht {
+
+namespace lt = libtorrent;
+using steady = std::chrono::steady_clock;
+using node_key_t = std::array<uint8_t, 32>;
+
+namespace {
+
+constexpr size_t max_latencies = 1024;
+constexpr auto key_cache_ttl = std::chrono::minutes(5);
+constexpr auto stats_interval = std::chrono::seconds(1);
+
+std::array<char, 32> lt_key(const node_key_t& k)
+{
+    std::array<char, 32> out;
+    std::memcpy(out.data(), k.data(), 32);
+    return out;
+}
+
+node_key_t our_key(const std::array<char, 32>& k)
+{
+    node_key_t out;
+    std::memcpy(out.data(), k.data(), 32);
+    return out;
+}
+
+uint32_t ms_since(steady::time_point t, steady::time_point now)
+{
+    return static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::milliseconds>(now - t).count());
+}
+
+uint64_t unix_now()
+{
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+}
+
+lt::sha1_hash to_sha1(const std::array<uint8_t, 20>& h)
+{
+    lt::sha1_hash out;
+    std::memcpy(out.data(), h.data(), 20);
+    return out;
+}
+
+// The value we want stored under our key. Shared with put callbacks, which run on libtorrent's
+// network thread: two puts in flight (publish, then withdraw) must both store the newest value,
+// with strictly increasing seqs, whichever callback runs first.
+struct put_state {
+    std::mutex lock;
+    std::string value;
+    int64_t floor = 0;    // seq >= floor (timestamp * 1000)
+    int64_t last_seq = 0; // the highest seq we signed
+};
+
+} // namespace
+
+std::array<uint8_t, 20> rendezvous_hash(const std::string& text)
+{
+    lt::sha1_hash h = lt::hasher(text).final();
+    std::array<uint8_t, 20> out;
+    std::memcpy(out.data(), h.data(), 20);
+    return out;
+}
+
+std::string region_rendezvous(const std::string& region) { return "edgerelay/region/" + region; }
+
+std::string prefix_rendezvous(const config::prefix& prefix)
+{
+    return "edgerelay/prefix/" + config::format_prefix(config::masked(prefix));
+}
+
+struct dht_node::impl {
+    struct lookup {
+        lookup_result res;
+        lt::sha1_hash hash;
+        steady::time_point start, last_activity;
+        bool any_reply = false;
+        std::set<lt::udp::endpoint> seen;
+        std::set<lt::udp::endpoint> awaiting_key;
+        std::set<node_key_t> awaiting_item;
+        std::set<node_key_t> found;
+    };
+    struct pending_get {
+        std::set<uint64_t> lookups;
+        int64_t verified_seq = -1; // the seq already verified during this get (no re-count)
+        std::array<char, 64> verified_sig{};
+    };
+
+    dht_options opts;
+    crypto::ed25519_keypair key;
+    std::unique_ptr<lt::session> ses;
+    uint16_t port = 0;
+    uint64_t now_unix = 0;
+    steady::time_point last_save, last_announce, last_stats_post;
+
+    dht_stats st;
+    seq_memory memory;
+    std::map<node_key_t, relay_record> records;
+    std::vector<relay_record> fresh;
+
+    std::shared_ptr<put_state> put = std::make_shared<put_state>();
+    std::optional<relay_record> published;
+    bool withdrawn = false;
+
+    uint64_t next_lookup = 1;
+    std::map<uint64_t, lookup> lookups;
+    std::multimap<lt::sha1_hash, uint64_t> by_hash;
+    std::map<lt::udp::endpoint, std::pair<node_key_t, steady::time_point>> key_cache;
+    std::map<lt::udp::endpoint, std::set<uint64_t>> key_queries;
+    std::map<node_key_t, pending_get> gets;
+    std::vector<lookup_result> finished;
+
+    void start_put()
+    {
+        std::shared_ptr<put_state> ps = put;
+        auto kp = std::make_shared<crypto::ed25519_keypair>(key);
+        ++st.puts;
+        ses->dht_put_item(
+            lt_key(key.public_key),
+            [ps, kp](lt::entry& v, std::array<char, 64>& sig, std::int64_t& seq, std::string const& salt) {
+                std::lock_guard g(ps->lock);
+                int64_t s = std::max({seq + 1, ps->floor, ps->last_seq + 1});
+                ps->last_seq = s;
+                seq = s;
+                v = lt::bdecode(ps->value);
+                // Signed by libsodium (our key format), byte-identical to libtorrent's ref10
+                // signer since Ed25519 is deterministic; storing nodes verify it with theirs.
+                std::string buf = signing_buffer(salt, s, ps->value);
+                auto sg = crypto::ed25519_sign(
+                    *kp, std::span(reinterpret_cast<const uint8_t*>(buf.data()), buf.size()));
+                std::memcpy(sig.data(), sg.data(), 64);
+            },
+            std::string(record_salt));
+    }
+
+    void announce()
+    {
+        if (!published) {
+            return;
+        }
+        ses->dht_announce(to_sha1(rendezvous_hash(region_rendezvous(published->region))), port);
+        ++st.announces;
+        for (const auto& p : published->prefixes) {
+            ses->dht_announce(to_sha1(rendezvous_hash(prefix_rendezvous(p))), port);
+            ++st.announces;
+        }
+        last_announce = steady::now();
+    }
+
+    uint64_t start_lookup(const std::string& rendezvous)
+    {
+        uint64_t id = next_lookup++;
+        lookup& l = lookups[id];
+        l.res.id = id;
+        l.res.rendezvous = rendezvous;
+        l.hash = to_sha1(rendezvous_hash(rendezvous));
+        l.start = l.last_activity = steady::now();
+        by_hash.emplace(l.hash, id);
+        ses->dht_get_peers(l.hash);
+        ++st.lookups_started;
+        return id;
+    }
+
+    void start_get(const node_key_t& k, uint64_t id)
+    {
+        auto& l = lookups.at(id);
+        l.awaiting_item.insert(k);
+        auto [it, inserted] = gets.try_emplace(k);
+        it->second.lookups.insert(id);
+        if (inserted) {
+            ses->dht_get_item(lt_key(k), std::string(record_salt));
+        }
+    }
+
+    void on_peers(const lt::dht_get_peers_reply_alert& a)
+    {
+        auto now = steady::now();
+        std::vector<lt::tcp::endpoint> peers = a.peers();
+        auto [b, e] = by_hash.equal_range(a.info_hash);
+        for (auto it = b; it != e; ++it) {
+            uint64_t id = it->second;
+            auto& l = lookups.at(id);
+            l.any_reply = true;
+            l.last_activity = now;
+            for (const auto& p : peers) {
+                lt::udp::endpoint ep(p.address(), p.port());
+                if (!l.seen.insert(ep).second) {
+                    continue;
+                }
+                ++l.res.announcers;
+                auto c = key_cache.find(ep);
+                if (c != key_cache.end() && now - c->second.second < key_cache_ttl) {
+                    start_get(c->second.first, id);
+                    continue;
+                }
+                l.awaiting_key.insert(ep);
+                auto& q = key_queries[ep];
+                if (q.empty()) {
+                    ses->dht_direct_request(ep, key_request());
+                    ++st.key_queries;
+                }
+                q.insert(id);
+            }
+        }
+    }
+
+    void on_key(const lt::dht_direct_response_alert& a)
+    {
+        lt::udp::endpoint ep = a.endpoint;
+        auto q = key_queries.find(ep);
+        if (q == key_queries.end()) {
+            return;
+        }
+        std::set<uint64_t> ids = std::move(q->second);
+        key_queries.erase(q);
+        auto k = parse_key_response(a.response());
+        if (k) {
+            ++st.key_answers;
+            key_cache[ep] = {*k, steady::now()};
+        } else {
+            ++st.key_failures;
+        }
+        for (uint64_t id : ids) {
+            auto l = lookups.find(id);
+            if (l == lookups.end()) {
+                continue;  // that lookup has ended
+            }
+            l->second.awaiting_key.erase(ep);
+            l->second.last_activity = steady::now();
+            if (k) {
+                start_get(*k, id);
+            }
+        }
+    }
+
+    void on_item(const lt::dht_mutable_item_alert& a)
+    {
+        node_key_t k = our_key(a.key);
+        auto g = gets.find(k);
+        auto now = steady::now();
+        bool found = a.item.type() != lt::entry::undefined_t;
+        if (found && g != gets.end() && g->second.verified_seq == a.seq &&
+            g->second.verified_sig == a.signature) {
+            found = false;  // the authoritative repeat of what this get already delivered
+        }
+        if (found) {
+            if (g != gets.end()) {
+                g->second.verified_seq = a.seq;
+                g->second.verified_sig = a.signature;
+            }
+            signed_item item;
+            item.key = k;
+            item.salt = a.salt;
+            item.seq = a.seq;
+            lt::bencode(std::back_inserter(item.value), a.item);
+            std::memcpy(item.signature.data(), a.signature.data(), 64);
+            handle_item(item, g != gets.end() ? &g->second.lookups : nullptr, now);
+        }
+        if (a.authoritative && g != gets.end()) {
+            for (uint64_t id : g->second.lookups) {
+                auto l = lookups.find(id);
+                if (l != lookups.end()) {
+                    l->second.awaiting_item.erase(k);
+                    l->second.last_activity = now;
+                }
+            }
+            gets.erase(g);
+        }
+    }
+
+    void handle_item(const signed_item& item, const std::set<uint64_t>* waiting, steady::time_point now)
+    {
+        auto before = memory.by_key.find(item.key);
+        int64_t prev_seq = before == memory.by_key.end() ? -1 : before->second.seq;
+        verify_result v = verify(item, memory, now_unix);
+        st.verdicts.add(v.verdict);
+        if (v.verdict == record_verdict::expired && item.seq > prev_seq) {
+            // A signed, newer, expired record is a withdrawal: forget the relay, and remember
+            // the seq so that its older, unexpired records cannot be replayed afterwards.
+            memory.by_key[item.key] = seq_memory::seen{item.seq, item.value};
+            records.erase(item.key);
+            return;
+        }
+        if (v.verdict != record_verdict::accepted) {
+            return;
+        }
+        if (item.seq > prev_seq) {
+            fresh.push_back(v.record);
+        }
+        records[item.key] = v.record;
+        if (waiting == nullptr) {
+            return;
+        }
+        for (uint64_t id : *waiting) {
+            auto l = lookups.find(id);
+            if (l != lookups.end() && l->second.found.insert(item.key).second) {
+                l->second.res.found.emplace_back(item.key, ms_since(l->second.start, now));
+            }
+        }
+    }
+
+    void on_put(const lt::dht_put_alert& a)
+    {
+        if (a.num_success > 0) {
+            ++st.puts_succeeded;
+        } else {
+            ++st.puts_failed;
+        }
+    }
+
+    void on_stats(const lt::dht_stats_alert& a)
+    {
+        size_t n = 0;
+        for (const auto& b : a.routing_table) {
+            n += static_cast<size_t>(b.num_nodes);
+        }
+        st.routing_nodes = n;
+        st.joined = n > 0;
+    }
+
+    void end_lookups(steady::time_point now)
+    {
+        for (auto it = lookups.begin(); it != lookups.end();) {
+            lookup& l = it->second;
+            uint32_t age = ms_since(l.start, now);
+            bool idle = l.any_reply && l.awaiting_key.empty() && l.awaiting_item.empty() &&
+                        ms_since(l.last_activity, now) >= opts.lookup_quiet_ms;
+            bool timeout = age >= opts.lookup_timeout_ms;
+            if (!idle && !timeout) {
+                ++it;
+                continue;
+            }
+            l.res.duration_ms = age;
+            l.res.timed_out = !idle;
+            if (l.res.found.empty()) {
+                ++st.lookups_failed;
+            } else {
+                ++st.lookups_succeeded;
+                uint32_t first = l.res.found.front().second;
+                for (const auto& f : l.res.found) {
+                    first = std::min(first, f.second);
+                }
+                if (st.lookup_latency_ms.size() >= max_latencies) {
+                    st.lookup_latency_ms.erase(st.lookup_latency_ms.begin());
+                }
+                st.lookup_latency_ms.push_back(first);
+            }
+            auto [b, e] = by_hash.equal_range(l.hash);
+            for (auto h = b; h != e; ++h) {
+                if (h->second == it->first) {
+                    by_hash.erase(h);
+                    break;
+                }
+            }
+            finished.push_back(std::move(l.res));
+            it = lookups.erase(it);
+        }
+    }
+};
+
+dht_node::dht_node(const dht_options& opts, const crypto::ed25519_keypair& node_key)
+    : _impl(std::make_unique<impl>())
+{
+    impl& m = *_impl;
+    m.opts = opts;
+    m.key = node_key;
+    lt::session_params sp(session_settings(opts));
+    if (!opts.state_file.empty()) {
+        if (auto bytes = read_small_file(opts.state_file)) {
+            lt::error_code ec;
+            lt::bdecode_node n = lt::bdecode(*bytes, ec);
+            if (!ec) {
+                lt::session_params saved = lt::read_session_params(n, lt::session::save_dht_state);
+                sp.dht_state = std::move(saved.dht_state);
+                m.st.state_loaded = !sp.dht_state.nodes.empty() || !sp.dht_state.nodes6.empty();
+            }
+        }
+    }
+    sp.disk_io_constructor = lt::disabled_disk_io_constructor; // no torrents: no disk threads
+    sp.extensions.push_back(std::make_shared<key_plugin>(node_key.public_key));
+    m.ses = std::make_unique<lt::session>(std::move(sp));
+
+    // Wait for the UDP socket(s): start-up is the one place where waiting is allowed, and a
+    // relay that cannot bind its DHT port must say so rather than run deaf.
+    std::string failures;
+    auto deadline = steady::now() + std::chrono::seconds(5);
+    size_t outcomes = 0;
+    while (steady::now() < deadline && outcomes < opts.bind_addresses.size()) {
+        m.ses->wait_for_alert(std::chrono::milliseconds(50));
+        std::vector<lt::alert*> alerts;
+        m.ses->pop_alerts(&alerts);
+        for (lt::alert* a : alerts) {
+            if (auto* ok = lt::alert_cast<lt::listen_succeeded_alert>(a)) {
+                if (ok->socket_type == lt::socket_type_t::utp) {
+                    m.port = static_cast<uint16_t>(ok->port);
+                    ++outcomes;
+                }
+            } else if (auto* f = lt::alert_cast<lt::listen_failed_alert>(a)) {
+                if (f->socket_type == lt::socket_type_t::utp || f->socket_type == lt::socket_type_t::tcp) {
+                    failures += (failures.empty() ? "" : "; ") + f->message();
+                    ++outcomes;
+                }
+            }
+        }
+    }
+    if (m.port == 0) {
+        m.ses.reset();
+        throw std::runtime_error("dht: cannot bind UDP " + listen_interfaces(opts) + ": " +
+                                 (failures.empty() ? std::string("no socket within 5 s") : failures));
+    }
+    m.last_save = m.last_stats_post = steady::now();
+    m.ses->post_dht_stats();
+}
+
+dht_node::~dht_node()
+{
+    if (_impl && _impl->ses) {
+        save_state();
+    }
+}
+
+bool dht_node::publish(const relay_record& r0)
+{
+    impl& m = *_impl;
+    relay_record r = r0;
+    r.node_key = m.key.public_key;
+    r.seq = 0;
+    std::string value = encode_record(r);
+    if (value.size() > max_value_size) {
+        return false;
+    }
+    {
+        std::lock_guard g(m.put->lock);
+        m.put->value = std::move(value);
+        m.put->floor = std::max<int64_t>(m.put->floor, static_cast<int64_t>(r.timestamp) * 1000);
+    }
+    m.published = r;
+    m.withdrawn = false;
+    m.start_put();
+    m.announce();
+    return true;
+}
+
+void dht_node::withdraw()
+{
+    impl& m = *_impl;
+    if (!m.published) {
+        return;
+    }
+    uint64_t now = std::max(unix_now(), m.now_unix);
+    relay_record r = *m.published;
+    r.timestamp = now;
+    r.expiry = now;
+    {
+        std::lock_guard g(m.put->lock);
+        m.put->value = encode_record(r);
+        m.put->floor = std::max<int64_t>(m.put->floor, static_cast<int64_t>(now) * 1000);
+    }
+    m.published = r;
+    m.withdrawn = true;
+    m.start_put();
+}
+
+uint64_t dht_node::lookup_region(const std::string& region)
+{
+    return _impl->start_lookup(region_rendezvous(region));
+}
+
+uint64_t dht_node::lookup_prefix(const config::prefix& prefix)
+{
+    return _impl->start_lookup(prefix_rendezvous(prefix));
+}
+
+std::vector<relay_record> dht_node::poll(uint64_t now_unix_s)
+{
+    impl& m = *_impl;
+    m.now_unix = now_unix_s;
+    std::vector<lt::alert*> alerts;
+    m.ses->pop_alerts(&alerts);
+    for (lt::alert* a : alerts) {
+        switch (a->type()) {
+        case lt::dht_get_peers_reply_alert::alert_type:
+            m.on_peers(*lt::alert_cast<lt::dht_get_peers_reply_alert>(a));
+            break;
+        case lt::dht_direct_response_alert::alert_type:
+            m.on_key(*lt::alert_cast<lt::dht_direct_response_alert>(a));
+            break;
+        case lt::dht_mutable_item_alert::alert_type:
+            m.on_item(*lt::alert_cast<lt::dht_mutable_item_alert>(a));
+            break;
+        case lt::dht_put_alert::alert_type:
+            m.on_put(*lt::alert_cast<lt::dht_put_alert>(a));
+            break;
+        case lt::dht_stats_alert::alert_type:
+            m.on_stats(*lt::alert_cast<lt::dht_stats_alert>(a));
+            break;
+        default:
+            break;
+        }
+    }
+    auto now = steady::now();
+    m.end_lookups(now);
+    if (now - m.last_stats_post >= stats_interval) {
+        m.ses->post_dht_stats();
+        m.last_stats_post = now;
+        std::erase_if(m.key_cache, [&](const auto& e) { return now - e.second.second >= key_cache_ttl; });
+    }
+    if (m.published && !m.withdrawn &&
+        now - m.last_announce >= std::chrono::seconds(m.opts.reannounce_interval_s)) {
+        m.start_put();
+        m.announce();
+    }
+    if (!m.opts.state_file.empty() &&
+        now - m.last_save >= std::chrono::seconds(m.opts.state_save_interval_s)) {
+        save_state();
+    }
+    return std::exchange(m.fresh, {});
+}
+
+std::vector<lookup_result> dht_node::take_finished_lookups() { return std::exchange(_impl->finished, {}); }
+
+std::optional<relay_record> dht_node::record_of(const std::array<uint8_t, 32>& node_key) const
+{
+    auto it = _impl->records.find(node_key);
+    if (it == _impl->records.end()) {
+        return std::nullopt;
+    }
+    return it->second;
+}
+
+dht_stats dht_node::stats() const { return _impl->st; }
+
+bool dht_node::joined() const { return _impl->st.joined; }
+
+uint16_t dht_node::port() const { return _impl->port; }
+
+bool dht_node::save_state()
+{
+    impl& m = *_impl;
+    m.last_save = steady::now();
+    if (m.opts.state_file.empty()) {
+        return true;
+    }
+    // session_state() waits for the network thread to copy the routing table: a short,
+    // bounded wait, done every few minutes and at stop.
+    lt::session_params sp = m.ses->session_state(lt::session::save_dht_state);
+    std::vector<char> buf = lt::write_session_params_buf(sp, lt::session::save_dht_state);
+    std::string err = write_file_atomic(m.opts.state_file, std::string(buf.begin(), buf.end()));
+    if (!err.empty()) {
+        ++m.st.state_save_errors;
+        return false;
+    }
+    ++m.st.state_saves;
+    return true;
+}
+
+void dht_node::put_raw(const signed_item& item)
+{
+    impl& m = *_impl;
+    ++m.st.puts;
+    std::string value = item.value;
+    std::array<char, 64> signature;
+    std::memcpy(signature.data(), item.signature.data(), 64);
+    int64_t item_seq = item.seq;
+    m.ses->dht_put_item(
+        lt_key(item.key),
+        [value, signature, item_seq](lt::entry& v, std::array<char, 64>& sig, std::int64_t& seq,
+                                     std::string const&) {
+            lt::error_code ec;
+            lt::bdecode_node n = lt::bdecode(value, ec);
+            if (ec) {
+                v = lt::entry(value);
+            } else {
+                v = n;
+            }
+            sig = signature;
+            seq = item_seq;
+        },
+        item.salt);
+}
+
+} // namespace edgerelay::cp::dht
