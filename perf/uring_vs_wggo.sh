@@ -90,8 +90,8 @@ iperf_bps() {
     local port=$1; shift
     bg ep2 iperf3 -s -1 -p "$port"; local srv=$BG_PID
     wait_for "nsexec ep2 ss -Htln 'sport = :$port' | grep -q ." 5 || fail "iperf3 server did not start"
-    nsexec ep1 iperf3 -c 192.168.2.20 -p "$port" -t "$secs" -J "$@" > "$work/iperf-$port.json" 2>&1 ||
-        { cat "$work/iperf-$port.json" >&2; fail "iperf3 $*"; }
+    nsexec ep1 iperf3 -c 192.168.2.20 -p "$port" -t "$secs" -J "$@" > "$work/iperf-$port.json" 2> "$work/iperf-$port.err" ||
+        { cat "$work/iperf-$port.json" "$work/iperf-$port.err" >&2; fail "iperf3 $*"; }
     bg_wait "$srv" || true
     # TCP: bytes the receiver got; UDP: the sender's rate times what was not lost.
     BPS=$(jq -r 'if .end.sum_received then .end.sum_received.bits_per_second
