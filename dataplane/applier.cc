@@ -23,6 +23,16 @@ using abi::error;
 
 constexpr uint16_t applier_worker_id = UINT16_MAX; // abi::event::worker for our own events
 
+static_assert(next_hop_local == abi::next_hop_local && next_hop_control == abi::next_hop_control);
+static_assert(uint32_t{peer_transit} == abi::peer_flag_transit);
+static_assert(max_peer_id < next_hop_control);
+
+// A route target that is not a peer: nothing in a peer's shadow points at it.
+bool special_hop(next_hop h) noexcept
+{
+    return h == next_hop_local || h == next_hop_control || h == next_hop_none;
+}
+
 constexpr keypair_slot slots_in_readback_order[] = {
     // current first: a control plane replaying this order rebuilds the same slots (installing
     // into an empty current never demotes anything).
@@ -201,7 +211,7 @@ error applier::apply(const abi::command& c)
 {
     switch (c.type) {
     case abi::command_type::add_peer:
-        return add_peer(c.body.peer);
+        return add_peer(c.body.add_peer);
     case abi::command_type::remove_peer:
         return remove_peer(c.body.peer);
     case abi::command_type::set_endpoint:
@@ -240,12 +250,16 @@ bool applier::peer_known(peer_id id) const noexcept
     return id < _max_peers && _tables.peers().get(id) != nullptr;
 }
 
-error applier::add_peer(const abi::cmd_peer& b)
+error applier::add_peer(const abi::cmd_add_peer& b)
 {
     if (b.peer >= _max_peers) {
         return error::bad_peer_id;
     }
-    return from_errno(_tables.peers().activate(b.peer));
+    if ((b.flags & ~abi::peer_flags_known) != 0) {
+        return error::bad_reserved; // validate() refused it already; keep the table clean anyway
+    }
+    uint32_t flags = (b.flags & abi::peer_flag_transit) ? uint32_t{peer_transit} : 0u;
+    return from_errno(_tables.peers().activate(b.peer, flags));
 }
 
 error applier::remove_peer(const abi::cmd_peer& b)
@@ -566,7 +580,7 @@ applier::pfx_key applier::key_of(const abi::prefix& pf) noexcept
 
 error applier::add_route(const abi::cmd_route& b)
 {
-    if (b.hop != next_hop_local) {
+    if (b.hop != next_hop_local && b.hop != next_hop_control) {
         if (b.hop >= _max_peers || (b.dst.family == 6 && b.hop > prefix_table6::max_peer_id6)) {
             return error::bad_peer_id;
         }
@@ -583,10 +597,10 @@ error applier::add_route(const abi::cmd_route& b)
         return from_errno(rc);
     }
     pfx_key k = key_of(b.dst);
-    if (cur != next_hop_none && cur != next_hop_local && cur < _max_peers) {
+    if (!special_hop(cur) && cur < _max_peers) {
         _shadow[cur].routes.erase(k);
     }
-    if (b.hop != next_hop_local) {
+    if (!special_hop(b.hop)) {
         _shadow[b.hop].routes.insert(k);
     }
     return error::ok;
@@ -601,7 +615,7 @@ error applier::remove_route(const abi::cmd_route& b)
     if (int rc = prefix_remove(false, b.dst); rc != 0) {
         return from_errno(rc);
     }
-    if (cur != next_hop_local && cur < _max_peers) {
+    if (!special_hop(cur) && cur < _max_peers) {
         _shadow[cur].routes.erase(key_of(b.dst));
     }
     return error::ok;
@@ -675,6 +689,7 @@ error applier::readback(uint64_t seq)
         abi::event ev = make_event(abi::event_type::rb_peer, applier_worker_id);
         abi::ev_rb_peer rp{};
         rp.peer = id;
+        rp.flags = (p->flags & peer_transit) ? abi::peer_flag_transit : 0u;
         if (const path* pa = p->route_path.load(std::memory_order_relaxed)) {
             rp.port_index = pa->port_index;
             rp.remote = pa->remote;

@@ -145,7 +145,7 @@ private:
     };
 
     abi::error apply(const abi::command& c);
-    abi::error add_peer(const abi::cmd_peer& b);
+    abi::error add_peer(const abi::cmd_add_peer& b);
     abi::error remove_peer(const abi::cmd_peer& b);
     abi::error set_endpoint(const abi::cmd_set_endpoint& b);
     abi::error install_keypair(const abi::cmd_install_keypair& b);

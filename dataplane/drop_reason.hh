@@ -29,7 +29,9 @@ namespace edgerelay::dp {
     X(too_big, "packet does not fit the buffer after encapsulation")                              \
     X(no_local_port, "local delivery but no access port on this worker")                          \
     X(punt_full, "slow-path ring full; packet not punted")                                        \
-    X(tx_full, "port refused the packet (queue full)")
+    X(tx_full, "port refused the packet (queue full)")                                            \
+    X(control_too_big, "inner packet for the control plane longer than a punt record")            \
+    X(control_from_access, "control route reached from the access side, not from a tunnel")
 
 enum class drop_reason : uint8_t {
 #define X(name, text) name,

@@ -58,6 +58,14 @@ struct alignas(64) peer {
     std::atomic<keypair*> next{nullptr};            ///< responder side, unconfirmed
     peer_id id = no_peer;
     std::atomic<uint8_t> active{0};                 ///< 0: slot free
+    /// peer_flag bits, written by the applier before `active` is released, read-only after.
+    uint32_t flags = 0;
+};
+
+enum peer_flag : uint32_t {
+    /// A relay-to-relay tunnel: inner sources outside its allowed IPs are accepted (they were
+    /// checked where they entered the mesh). Same bit as abi::peer_flag_transit.
+    peer_transit = 1u << 0,
 };
 static_assert(sizeof(peer) == 64);
 static_assert(std::atomic<uint64_t>::is_always_lock_free);

@@ -5,6 +5,8 @@
 #include "dataplane/worker.hh"
 
 #include <cstring>
+#include <stdexcept>
+#include <string>
 
 #include <rte_cycles.h>
 #include <rte_lcore.h>
@@ -12,6 +14,7 @@
 
 #include "common/wire/build.hh"
 #include "dataplane/applier.hh"
+#include "dataplane/punt_record.hh"
 #include "dataplane/stages/stages.hh"
 #include "dataplane/tables/table_set.hh"
 #include "drivers/pkt_meta.hh"
@@ -32,13 +35,18 @@ bool is_underlay(drv::port_kind k) noexcept
 
 worker::worker(const worker_config& cfg, table_set& tables, abi::segment& seg, applier& app,
                worker_event_queue& events)
-    : _cfg(cfg), _tables(tables), _seg(seg), _app(app), _events(events),
-      _peer_stats(cfg.max_peers)
+    : _cfg(cfg), _tables(tables), _seg(seg), _app(app), _events(events)
 {
+    // Per-peer counters are written straight into the segment: the control plane reads them
+    // there, so there is nothing to copy at housekeeping (100 000 peers would be 3.2 MB).
+    if (cfg.id >= seg.lim().workers || cfg.max_peers > seg.lim().max_peers) {
+        throw std::invalid_argument("worker " + std::to_string(cfg.id) + " with " +
+            std::to_string(cfg.max_peers) + " peers does not fit the segment's limits");
+    }
     _ctx.tables = &_tables;
     _ctx.aead = &_aead;
     _ctx.counters = &_counters;
-    _ctx.peer_stats = _peer_stats.data();
+    _ctx.peer_stats = &seg.peer_counters(cfg.id, 0);
     _ctx.max_peers = cfg.max_peers;
     _ctx.worker_id = cfg.id;
     _ctx.overlay_port = cfg.overlay_port;
@@ -71,11 +79,19 @@ void worker::flush() noexcept
         if (out.n == 0) {
             continue;
         }
+        // Lengths before the burst: sent mbufs belong to the driver afterwards. What it refused
+        // is still ours, so its length comes off again.
+        uint64_t bytes = 0;
+        for (uint16_t i = 0; i < out.n; i++) {
+            bytes += rte_pktmbuf_pkt_len(out.pkts[i]);
+        }
         uint16_t sent = _cfg.ports[p].port->tx_burst(_cfg.id, std::span(out.pkts, out.n));
-        _counters.tx_packets += sent;
         for (uint16_t i = sent; i < out.n; i++) {
+            bytes -= rte_pktmbuf_pkt_len(out.pkts[i]);
             _ctx.drop(out.pkts[i], drop_reason::tx_full);
         }
+        _counters.tx_packets += sent;
+        _counters.tx_bytes += bytes;
         out.n = 0;
     }
     flush_punts();
@@ -83,25 +99,22 @@ void worker::flush() noexcept
     _ctx.flush_drops();
 }
 
-// Handshake messages go to the control plane by copy: the mbuf is freed here, so a slow
-// control plane can never hold the worker's buffers. A full ring drops, never waits.
+// Handshake messages and inner packets for the control plane go to it by copy: the mbuf is
+// freed here, so a slow control plane can never hold the worker's buffers. A full ring drops,
+// never waits.
 void worker::flush_punts() noexcept
 {
+    if (_ctx.n_punted == 0) {
+        return;
+    }
     auto& ring = _seg.punts(_cfg.id);
     const uint64_t now_ns = abi::segment::now_ns();
     for (uint16_t i = 0; i < _ctx.n_punted; i++) {
         pkt* m = _ctx.punted[i];
-        const auto& md = drv::meta(m);
-        abi::punted_packet rec{};
-        rec.port_index = md.port_index;
-        rec.worker = _cfg.id;
-        rec.rx_ns = now_ns;
-        rec.remote = md.remote;
-        rec.local = md.local;
-        rec.len = md.payload_len <= abi::max_packet_bytes ? md.payload_len : 0;
-        std::memcpy(rec.bytes, rte_pktmbuf_mtod_offset(m, const uint8_t*, md.payload_off), rec.len);
-        if (rec.len == 0 || !ring.push(rec)) {
-            _counters.punted--;
+        abi::punted_packet rec;
+        if (!make_punt_record(m, _cfg.id, now_ns, rec) || !ring.push(rec)) {
+            (rec.kind == abi::punt_kind::inner_packet ? _counters.control_punted
+                                                      : _counters.punted)--;
             _ctx.drop(m, drop_reason::punt_full);
             continue;
         }

@@ -58,7 +58,8 @@ public:
     void set_pool(rte_mempool* pool) noexcept { _pool = pool; }
 
     const worker_counters& counters() const noexcept { return _counters; }
-    const peer_counters* peer_stats() const noexcept { return _peer_stats.data(); }
+    /// This worker's per-peer counters: [max_peers] records in the segment.
+    const peer_counters* peer_stats() const noexcept { return _ctx.peer_stats; }
 
 private:
     void input(uint16_t port_index, pkt** pkts, uint16_t n) noexcept;
@@ -77,7 +78,6 @@ private:
     worker_event_queue& _events;
     crypto::aead_burst_engine _aead;
     worker_counters _counters{};
-    std::vector<peer_counters> _peer_stats;
     worker_ctx _ctx;
     rte_mempool* _pool = nullptr; ///< for injected packets and keepalives
 };

@@ -17,7 +17,7 @@ namespace edgerelay::abi {
 
 /// Version of everything in common/abi. Both processes must agree exactly; bump on any change to a
 /// record, the segment header or the ring layout.
-inline constexpr uint32_t abi_version = 1;
+inline constexpr uint32_t abi_version = 2;
 
 using peer_id = uint32_t;
 
@@ -25,6 +25,9 @@ using peer_id = uint32_t;
 /// values match dataplane/limits.hh (they fit rte_lpm's 24-bit next hop).
 using next_hop = uint32_t;
 inline constexpr next_hop next_hop_local = 0x00FFFFFEu; ///< deliver to the local access side
+/// Punt the (authenticated) inner packet to the control plane (punt_kind::inner_packet): how
+/// relays reach each other's control planes through the tunnels, e.g. for health probes.
+inline constexpr next_hop next_hop_control = 0x00FFFFFDu;
 inline constexpr peer_id no_peer = UINT32_MAX;
 
 /// Largest packet carried by the punt and inject rings. WireGuard handshake messages are 148
@@ -34,7 +37,7 @@ inline constexpr uint16_t max_packet_bytes = 256;
 /// Sizes the dataplane was started with; written into the segment header at creation so the
 /// control plane validates against the same numbers.
 struct limits {
-    uint32_t max_peers = 65536;   ///< peer ids are 0 .. max_peers-1 (< next_hop_local)
+    uint32_t max_peers = 65536;   ///< peer ids are 0 .. max_peers-1 (< next_hop_control)
     uint16_t max_ports = 8;       ///< underlay port indices are 0 .. max_ports-1
     uint16_t workers = 1;         ///< workers in use (≤ max_workers); stats blocks beyond are zero
     uint32_t reject_after_time_ms = 180'000; ///< keypairs older than this are refused
@@ -103,8 +106,20 @@ enum class key_slot : uint8_t {
     by_index = 0xFF,
 };
 
-struct cmd_peer { ///< add_peer, remove_peer, send_keepalive
+struct cmd_peer { ///< remove_peer, send_keepalive
     peer_id peer;
+};
+
+/// add_peer flag: a relay-to-relay (mesh) tunnel. Its packets may carry inner sources outside
+/// the peer's allowed IPs (they belong to prefixes behind other relays, and were validated where
+/// they entered the mesh), so the cryptokey source check lets a mismatch through for it.
+inline constexpr uint32_t peer_flag_transit = 1u << 0;
+/// Every flag this ABI defines; any other bit is refused (bad_reserved).
+inline constexpr uint32_t peer_flags_known = peer_flag_transit;
+
+struct cmd_add_peer { ///< add_peer
+    peer_id peer;             ///< same offset as cmd_peer::peer
+    uint32_t flags;           ///< peer_flag_* bits
 };
 
 struct cmd_set_endpoint {
@@ -147,7 +162,7 @@ struct prefix {
 
 struct cmd_route { ///< add_route, remove_route
     prefix dst;
-    next_hop hop;             ///< a peer id or next_hop_local
+    next_hop hop;             ///< a peer id, next_hop_local or next_hop_control
 };
 
 struct cmd_allowed_ip { ///< add_allowed_ip, remove_allowed_ip (cryptokey routing)
@@ -189,6 +204,7 @@ struct command {
         constexpr body_t() noexcept : raw{} {}
         uint8_t raw[command_body_size];
         cmd_peer peer;
+        cmd_add_peer add_peer;
         cmd_set_endpoint set_endpoint;
         cmd_install_keypair install_keypair;
         cmd_retire_keypair retire_keypair;
@@ -244,6 +260,7 @@ struct ev_rb_peer {
     wire::endpoint local;
     uint8_t src_mac[6];
     uint8_t dst_mac[6];
+    uint32_t flags;           ///< peer_flag_* bits given to add_peer
 };
 
 struct ev_rb_keypair {
@@ -292,17 +309,25 @@ struct event {
     } body;
 };
 
-/// A packet the dataplane hands to the control plane (handshake initiation/response, cookie).
+enum class punt_kind : uint8_t {
+    udp_payload = 0,  ///< a handshake initiation/response or cookie reply (the UDP payload)
+    inner_packet = 1, ///< an authenticated inner IPv4/IPv6 packet routed to next_hop_control
+};
+
+/// A packet the dataplane hands to the control plane: handshake messages, and inner packets
+/// addressed to the control plane through a tunnel.
 struct punted_packet {
     uint16_t port_index = 0;  ///< port it arrived on
     uint16_t len = 0;         ///< valid bytes in bytes[], ≤ max_packet_bytes
     uint16_t worker = 0;      ///< worker that punted it
-    uint16_t reserved = 0;
+    punt_kind kind = punt_kind::udp_payload;
+    uint8_t reserved = 0;
     uint64_t rx_ns = 0;       ///< CLOCK_MONOTONIC at receive (cookie/load decisions)
-    wire::endpoint remote;    ///< the sender's UDP endpoint
+    wire::endpoint remote;    ///< the sender's UDP endpoint (inner_packet: the peer's)
     wire::endpoint local;     ///< our address and port it was sent to
-    uint8_t reserved2[8] = {};
-    uint8_t bytes[max_packet_bytes] = {}; ///< UDP payload
+    peer_id peer = no_peer;   ///< inner_packet: the authenticated sending peer; else no_peer
+    uint32_t reserved3 = 0;
+    uint8_t bytes[max_packet_bytes] = {}; ///< udp_payload: UDP payload; inner_packet: IP packet
 };
 
 enum class inject_kind : uint8_t {
@@ -338,6 +363,7 @@ EDGERELAY_ABI_POD(wire::endpoint, 20, 2);
 EDGERELAY_ABI_POD(limits, 24, 8);
 EDGERELAY_ABI_POD(prefix, 20, 2);
 EDGERELAY_ABI_POD(cmd_peer, 4, 4);
+EDGERELAY_ABI_POD(cmd_add_peer, 8, 4);
 EDGERELAY_ABI_POD(cmd_set_endpoint, 60, 4);
 EDGERELAY_ABI_POD(cmd_install_keypair, 96, 8);
 EDGERELAY_ABI_POD(cmd_retire_keypair, 12, 4);
@@ -348,7 +374,7 @@ EDGERELAY_ABI_POD(cmd_set_limits, 32, 8);
 EDGERELAY_ABI_POD(ev_reply, 16, 8);
 EDGERELAY_ABI_POD(ev_keypair_ref, 8, 4);
 EDGERELAY_ABI_POD(ev_endpoint_roamed, 28, 4);
-EDGERELAY_ABI_POD(ev_rb_peer, 60, 4);
+EDGERELAY_ABI_POD(ev_rb_peer, 64, 4);
 EDGERELAY_ABI_POD(ev_rb_keypair, 32, 8);
 EDGERELAY_ABI_POD(ev_rb_route, 24, 4);
 EDGERELAY_ABI_POD(ev_readback_done, 24, 8);
@@ -386,10 +412,15 @@ static_assert(offsetof(cmd_set_limits, rekey_after_messages) == 8);
 static_assert(offsetof(cmd_set_limits, rekey_after_time_ms) == 24);
 static_assert(offsetof(ev_endpoint_roamed, remote) == 8);
 static_assert(offsetof(ev_rb_peer, remote) == 8 && offsetof(ev_rb_peer, src_mac) == 48);
+static_assert(offsetof(ev_rb_peer, flags) == 60);
+static_assert(offsetof(cmd_add_peer, peer) == offsetof(cmd_peer, peer));
+static_assert(offsetof(cmd_add_peer, flags) == 4);
 static_assert(offsetof(ev_rb_keypair, age_ms) == 16);
 static_assert(offsetof(ev_readback_done, items) == 16);
 static_assert(offsetof(punted_packet, rx_ns) == 8 && offsetof(punted_packet, remote) == 16);
 static_assert(offsetof(punted_packet, local) == 36 && offsetof(punted_packet, bytes) == 64);
+static_assert(offsetof(punted_packet, kind) == 6 && offsetof(punted_packet, reserved) == 7);
+static_assert(offsetof(punted_packet, peer) == 56 && offsetof(punted_packet, reserved3) == 60);
 static_assert(offsetof(injected_packet, peer) == 4 && offsetof(injected_packet, len) == 8);
 static_assert(offsetof(injected_packet, remote) == 16 && offsetof(injected_packet, local) == 36);
 static_assert(offsetof(injected_packet, bytes) == 64);

@@ -28,7 +28,7 @@ constexpr uint64_t align_up(uint64_t v, uint64_t a) noexcept
     return (v + a - 1) / a * a;
 }
 
-constexpr layout make_layout() noexcept
+constexpr layout make_layout(const limits& lim) noexcept
 {
     layout l{};
     uint64_t off = align_up(sizeof(segment_header), page);
@@ -48,11 +48,20 @@ constexpr layout make_layout() noexcept
     l.injects = place(align_up(sizeof(inject_ring), 64), 1, inject_ring_capacity,
         sizeof(injected_packet));
     l.stats = place(sizeof(worker_stats), max_workers, 0, sizeof(worker_stats));
+    // Only lim.workers blocks: with 16 M peers one block is 512 MiB, so unused workers must not
+    // cost one each. Page-aligned blocks keep workers off each other's cache lines.
+    l.peer_stats = place(align_up(uint64_t{lim.max_peers} * sizeof(peer_stats), page),
+        lim.workers, 0, sizeof(peer_stats));
     l.total_size = off;
     return l;
 }
 
-constexpr layout g_layout = make_layout();
+// The limits segment::create accepts and attach trusts (the layout is computed from them).
+bool limits_ok(const limits& l) noexcept
+{
+    return l.max_peers != 0 && l.max_peers <= next_hop_control && l.max_ports != 0 &&
+        l.workers != 0 && l.workers <= max_workers;
+}
 
 void check_name(const std::string& name)
 {
@@ -112,9 +121,9 @@ bool name_is_fd(const std::string& name, int fd) noexcept
 
 } // namespace
 
-layout expected_layout() noexcept
+layout expected_layout(const limits& lim) noexcept
 {
-    return g_layout;
+    return make_layout(lim);
 }
 
 std::string segment::name_for(std::string_view instance)
@@ -134,12 +143,12 @@ std::string segment::name_for(std::string_view instance)
 segment segment::create(const std::string& name, const limits& lim)
 {
     check_name(name);
-    if (lim.max_peers == 0 || lim.max_peers > next_hop_local || lim.max_ports == 0 ||
-        lim.workers == 0 || lim.workers > max_workers || lim.reserved != 0) {
+    if (!limits_ok(lim) || lim.reserved != 0) {
         throw std::invalid_argument("bad segment limits: need 1 <= max_peers <= " +
-            std::to_string(next_hop_local) + ", max_ports >= 1, 1 <= workers <= " +
+            std::to_string(next_hop_control) + ", max_ports >= 1, 1 <= workers <= " +
             std::to_string(max_workers));
     }
+    const layout want = make_layout(lim);
 
     // A few attempts, because a stale segment may be unlinked and recreated between our calls
     // by a concurrent starter; each race ends in a refusal or a retry, never in two owners.
@@ -180,9 +189,10 @@ segment segment::create(const std::string& name, const limits& lim)
             std::memset(static_cast<void*>(&old), 0, sizeof(old));
             struct stat st{};
             bool reusable = fstat(fd, &st) == 0 &&
-                static_cast<uint64_t>(st.st_size) == g_layout.total_size && read_header(fd, old) &&
+                static_cast<uint64_t>(st.st_size) == want.total_size && read_header(fd, old) &&
                 old.magic.load(std::memory_order_relaxed) == segment_magic &&
-                old.abi_version == abi_version && old.total_size == g_layout.total_size;
+                old.abi_version == abi_version && old.total_size == want.total_size &&
+                old.peer_stats == want.peer_stats;
             if (!reusable) {
                 shm_unlink(name.c_str());
                 close(fd);
@@ -191,13 +201,13 @@ segment segment::create(const std::string& name, const limits& lim)
             generation = old.generation.load(std::memory_order_relaxed) + 1;
         }
 
-        if (fresh && ftruncate(fd, static_cast<off_t>(g_layout.total_size)) != 0) {
+        if (fresh && ftruncate(fd, static_cast<off_t>(want.total_size)) != 0) {
             int err = errno;
             shm_unlink(name.c_str());
             close(fd);
             throw_errno(err, "ftruncate " + name);
         }
-        void* base = mmap(nullptr, g_layout.total_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        void* base = mmap(nullptr, want.total_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         if (base == MAP_FAILED) {
             int err = errno;
             if (fresh) {
@@ -211,37 +221,45 @@ segment segment::create(const std::string& name, const limits& lim)
         // Invalidate first: a control plane still mapped to a taken-over segment must not trust
         // anything until the magic is back.
         h->magic.store(0, std::memory_order_release);
-        std::memset(static_cast<char*>(base) + 8, 0, g_layout.total_size - 8);
+        if (fresh) {
+            // ftruncate gave zeros: touching them would commit every page of the peer stats.
+            std::memset(static_cast<char*>(base) + 8, 0, sizeof(segment_header) - 8);
+        } else {
+            std::memset(static_cast<char*>(base) + 8, 0, want.total_size - 8);
+        }
         new (base) segment_header{};
         h->abi_version = abi_version;
         h->header_size = sizeof(segment_header);
-        h->total_size = g_layout.total_size;
+        h->total_size = want.total_size;
         h->dataplane_pid = static_cast<uint64_t>(getpid());
         h->generation.store(generation, std::memory_order_relaxed);
         h->created_realtime_ns = clock_ns(CLOCK_REALTIME);
         h->lim = lim;
-        h->commands = g_layout.commands;
-        h->events = g_layout.events;
-        h->worker_events = g_layout.worker_events;
-        h->punts = g_layout.punts;
-        h->injects = g_layout.injects;
-        h->stats = g_layout.stats;
+        h->commands = want.commands;
+        h->events = want.events;
+        h->worker_events = want.worker_events;
+        h->punts = want.punts;
+        h->injects = want.injects;
+        h->stats = want.stats;
+        h->peer_stats = want.peer_stats;
         h->dp_heartbeat_ns.store(clock_ns(CLOCK_MONOTONIC), std::memory_order_relaxed);
 
         auto* bytes = static_cast<char*>(base);
-        new (bytes + g_layout.commands.offset) command_ring();
-        new (bytes + g_layout.events.offset) event_ring();
+        new (bytes + want.commands.offset) command_ring();
+        new (bytes + want.events.offset) event_ring();
         for (uint32_t w = 0; w < max_workers; ++w) {
-            new (bytes + g_layout.worker_events.offset + w * g_layout.worker_events.stride)
+            new (bytes + want.worker_events.offset + w * want.worker_events.stride)
                 worker_event_ring();
-            new (bytes + g_layout.punts.offset + w * g_layout.punts.stride) punt_ring();
-            new (bytes + g_layout.stats.offset + w * g_layout.stats.stride) worker_stats{};
+            new (bytes + want.punts.offset + w * want.punts.stride) punt_ring();
+            new (bytes + want.stats.offset + w * want.stats.stride) worker_stats{};
         }
-        new (bytes + g_layout.injects.offset) inject_ring();
+        new (bytes + want.injects.offset) inject_ring();
+        // The peer stats are zero bytes already, which is what a value-initialised
+        // std::atomic<uint64_t> holds (lock-free, address-free): no constructor pass over them.
 
         // Publish: everything above happens-before an attacher's acquire load of the magic.
         h->magic.store(segment_magic, std::memory_order_release);
-        return segment(name, fd, base, g_layout.total_size, true);
+        return segment(name, fd, base, want.total_size, true, want);
     }
     throw std::runtime_error("segment " + name +
         ": lost repeated races with another process creating it; is another instance starting?");
@@ -284,7 +302,7 @@ attach_result segment::attach(const std::string& name)
         return r;
     }
     // From here on the segment object owns fd and the mapping, and releases them on failure.
-    segment s(name, fd, base, size, false);
+    segment s(name, fd, base, size, false, layout{});
     const segment_header& h = s.header();
     uint64_t magic = h.magic.load(std::memory_order_acquire);
     const std::string prefix = "segment " + name + ": ";
@@ -302,20 +320,29 @@ attach_result segment::attach(const std::string& name)
             ": upgrade both together";
         return r;
     }
-    if (h.header_size != sizeof(segment_header) || h.total_size != g_layout.total_size ||
+    // The limits before the sizes: the expected layout is computed from them.
+    const limits& l = h.lim;
+    if (h.header_size == sizeof(segment_header) && !limits_ok(l)) {
+        r.error = prefix + "limits in the header are out of range";
+        return r;
+    }
+    const layout want = make_layout(l);
+    if (h.header_size != sizeof(segment_header) || h.total_size != want.total_size ||
         h.total_size != size) {
         r.error = prefix + "size mismatch: header " + std::to_string(h.header_size) + "/" +
             std::to_string(sizeof(segment_header)) + " bytes, total " +
             std::to_string(h.total_size) + " in header, " + std::to_string(size) +
-            " mapped, " + std::to_string(g_layout.total_size) + " expected by this build";
+            " mapped, " + std::to_string(want.total_size) + " expected by this build";
         return r;
     }
     const std::pair<const area*, const area*> areas[] = {
-        {&h.commands, &g_layout.commands}, {&h.events, &g_layout.events},
-        {&h.worker_events, &g_layout.worker_events}, {&h.punts, &g_layout.punts},
-        {&h.injects, &g_layout.injects}, {&h.stats, &g_layout.stats},
+        {&h.commands, &want.commands}, {&h.events, &want.events},
+        {&h.worker_events, &want.worker_events}, {&h.punts, &want.punts},
+        {&h.injects, &want.injects}, {&h.stats, &want.stats},
+        {&h.peer_stats, &want.peer_stats},
     };
-    const char* area_names[] = {"commands", "events", "worker_events", "punts", "injects", "stats"};
+    const char* area_names[] = {"commands", "events", "worker_events", "punts", "injects", "stats",
+        "peer_stats"};
     for (std::size_t i = 0; i < std::size(areas); ++i) {
         if (!(*areas[i].first == *areas[i].second)) {
             r.error = prefix + "layout mismatch in area '" + area_names[i] +
@@ -323,27 +350,24 @@ attach_result segment::attach(const std::string& name)
             return r;
         }
     }
-    const limits& l = h.lim;
-    if (l.max_peers == 0 || l.max_peers > next_hop_local || l.max_ports == 0 || l.workers == 0 ||
-        l.workers > max_workers) {
-        r.error = prefix + "limits in the header are out of range";
-        return r;
-    }
+    s._layout = want;
     s.header().cp_pid.store(static_cast<uint64_t>(getpid()), std::memory_order_relaxed);
     r.seg.emplace(std::move(s));
     return r;
 }
 
-segment::segment(std::string name, int fd, void* base, std::size_t size, bool owner) noexcept
+segment::segment(std::string name, int fd, void* base, std::size_t size, bool owner,
+                 const layout& l) noexcept
     : _name(std::move(name)), _fd(fd), _base(base), _size(size),
-      _header(static_cast<segment_header*>(base)), _owner(owner)
+      _header(static_cast<segment_header*>(base)), _owner(owner), _layout(l)
 {
 }
 
 segment::segment(segment&& o) noexcept
     : _name(std::move(o._name)), _fd(std::exchange(o._fd, -1)),
       _base(std::exchange(o._base, nullptr)), _size(std::exchange(o._size, 0)),
-      _header(std::exchange(o._header, nullptr)), _owner(std::exchange(o._owner, false))
+      _header(std::exchange(o._header, nullptr)), _owner(std::exchange(o._owner, false)),
+      _layout(o._layout)
 {
 }
 
@@ -357,6 +381,7 @@ segment& segment::operator=(segment&& o) noexcept
         _size = std::exchange(o._size, 0);
         _header = std::exchange(o._header, nullptr);
         _owner = std::exchange(o._owner, false);
+        _layout = o._layout;
     }
     return *this;
 }
@@ -388,40 +413,73 @@ void segment::release() noexcept
 }
 
 template <typename T>
-T& segment::at(uint64_t offset) noexcept
+T& segment::at(uint64_t offset) const noexcept
 {
     return *std::launder(reinterpret_cast<T*>(static_cast<char*>(_base) + offset));
 }
 
 command_ring& segment::commands() noexcept
 {
-    return at<command_ring>(g_layout.commands.offset);
+    return at<command_ring>(_layout.commands.offset);
 }
 
 event_ring& segment::events() noexcept
 {
-    return at<event_ring>(g_layout.events.offset);
+    return at<event_ring>(_layout.events.offset);
 }
 
 worker_event_ring& segment::worker_events(uint16_t worker) noexcept
 {
-    return at<worker_event_ring>(g_layout.worker_events.offset +
-        uint64_t{worker} * g_layout.worker_events.stride);
+    return at<worker_event_ring>(_layout.worker_events.offset +
+        uint64_t{worker} * _layout.worker_events.stride);
 }
 
 punt_ring& segment::punts(uint16_t worker) noexcept
 {
-    return at<punt_ring>(g_layout.punts.offset + uint64_t{worker} * g_layout.punts.stride);
+    return at<punt_ring>(_layout.punts.offset + uint64_t{worker} * _layout.punts.stride);
 }
 
 inject_ring& segment::injects() noexcept
 {
-    return at<inject_ring>(g_layout.injects.offset);
+    return at<inject_ring>(_layout.injects.offset);
 }
 
 worker_stats& segment::stats(uint16_t worker) noexcept
 {
-    return at<worker_stats>(g_layout.stats.offset + uint64_t{worker} * g_layout.stats.stride);
+    return at<worker_stats>(_layout.stats.offset + uint64_t{worker} * _layout.stats.stride);
+}
+
+const worker_stats& segment::stats(uint16_t worker) const noexcept
+{
+    return at<worker_stats>(_layout.stats.offset + uint64_t{worker} * _layout.stats.stride);
+}
+
+peer_stats& segment::peer_counters(uint16_t worker, peer_id p) noexcept
+{
+    return at<peer_stats>(_layout.peer_stats.offset + uint64_t{worker} * _layout.peer_stats.stride +
+        uint64_t{p} * sizeof(peer_stats));
+}
+
+const peer_stats& segment::peer_counters(uint16_t worker, peer_id p) const noexcept
+{
+    return at<peer_stats>(_layout.peer_stats.offset + uint64_t{worker} * _layout.peer_stats.stride +
+        uint64_t{p} * sizeof(peer_stats));
+}
+
+peer_transfer segment::peer_counters_sum(peer_id p) const noexcept
+{
+    peer_transfer t;
+    if (_header == nullptr || p >= lim().max_peers) {
+        return t;
+    }
+    for (uint16_t w = 0; w < lim().workers && w < _layout.peer_stats.count; ++w) {
+        const peer_stats& s = peer_counters(w, p);
+        t.rx_packets += s.rx_packets.load(std::memory_order_relaxed);
+        t.rx_bytes += s.rx_bytes.load(std::memory_order_relaxed);
+        t.tx_packets += s.tx_packets.load(std::memory_order_relaxed);
+        t.tx_bytes += s.tx_bytes.load(std::memory_order_relaxed);
+    }
+    return t;
 }
 
 void segment::heartbeat(uint64_t now) noexcept

@@ -4,7 +4,10 @@
 //
 // Layout (offsets fixed at compile time, recorded in the header and checked on attach):
 //   header | command ring | event ring | worker event rings [max_workers] |
-//   punt rings [max_workers] | inject ring | worker stats [max_workers]
+//   punt rings [max_workers] | inject ring | worker stats [max_workers] |
+//   peer stats [lim.workers][lim.max_peers]
+// Every area but the last has a compile-time size; the peer stats grow with the limits the
+// dataplane was started with, which the header records (attach recomputes the layout from them).
 // Every ring is single-producer/single-consumer; who produces and who consumes is written next to
 // each ring below and is part of the contract. Rings are Boost.Lockfree spsc_queues with a
 // compile-time capacity: their storage is inline and indices are relative, so the same bytes
@@ -80,6 +83,28 @@ struct alignas(64) worker_stats {
 static_assert(sizeof(worker_stats) == 576 && alignof(worker_stats) == 64);
 static_assert(offsetof(worker_stats, drops) == 64);
 
+/// One worker's transfer counters for one peer (peer slot). Cumulative for the slot: the
+/// dataplane never clears them (the applier cannot write a worker's counters), so when a slot is
+/// reused for a new peer the control plane subtracts what it read when it added that peer.
+/// Written by one worker with counter_add; read by the control plane at any time.
+struct peer_stats {
+    std::atomic<uint64_t> rx_packets; // dp: wo, cp: ro — authenticated transport messages
+    std::atomic<uint64_t> rx_bytes;   // dp: wo, cp: ro — inner (plaintext) bytes received
+    std::atomic<uint64_t> tx_packets; // dp: wo, cp: ro — transport messages sealed for the peer
+    std::atomic<uint64_t> tx_bytes;   // dp: wo, cp: ro — inner (plaintext) bytes sent
+};
+static_assert(sizeof(peer_stats) == 32 && alignof(peer_stats) == 8);
+
+/// peer_stats summed over workers, as plain numbers.
+struct peer_transfer {
+    uint64_t rx_packets = 0;
+    uint64_t rx_bytes = 0;
+    uint64_t tx_packets = 0;
+    uint64_t tx_bytes = 0;
+
+    bool operator==(const peer_transfer&) const = default;
+};
+
 /// Adds n to a single-writer counter without a locked instruction.
 inline void counter_add(std::atomic<uint64_t>& c, uint64_t n) noexcept
 {
@@ -125,6 +150,7 @@ struct alignas(64) segment_header {
     area punts;
     area injects;
     area stats;
+    area peer_stats;                    // dp: wo at create — [lim.workers] × lim.max_peers
     alignas(64) std::atomic<uint64_t> dp_heartbeat_ns; // dp: wo, cp: ro — CLOCK_MONOTONIC
     alignas(64) std::atomic<uint64_t> cp_heartbeat_ns; // cp: wo, dp: ro — CLOCK_MONOTONIC
     std::atomic<uint64_t> cp_pid;                      // cp: wo at attach, dp: ro
@@ -137,18 +163,21 @@ static_assert(offsetof(segment_header, dp_flags) == 48);
 static_assert(offsetof(segment_header, lim) == 64);
 static_assert(offsetof(segment_header, commands) == 96);
 static_assert(offsetof(segment_header, stats) == 256);
+static_assert(offsetof(segment_header, peer_stats) == 288);
 static_assert(offsetof(segment_header, dp_heartbeat_ns) == 320);
 static_assert(offsetof(segment_header, cp_heartbeat_ns) == 384);
 static_assert(sizeof(segment_header) == 448);
 
-/// The compile-time layout this build expects; attach compares the header against it.
+/// The layout this build expects for given limits; attach compares the header against it.
 struct layout {
-    area commands, events, worker_events, punts, injects, stats;
+    area commands, events, worker_events, punts, injects, stats, peer_stats;
     uint64_t total_size;
 };
 
-/// Returns this build's segment layout (page-aligned areas).
-layout expected_layout() noexcept;
+/// Returns this build's segment layout (page-aligned areas) for a dataplane started with lim:
+/// everything is fixed at compile time except the peer stats, lim.workers blocks of
+/// lim.max_peers records (each block page-aligned, so two workers never share a line).
+layout expected_layout(const limits& lim) noexcept;
 
 struct attach_result;
 
@@ -197,6 +226,15 @@ public:
     inject_ring& injects() noexcept;
     /// @param worker 0 .. max_workers-1 (unchecked)
     worker_stats& stats(uint16_t worker) noexcept;
+    const worker_stats& stats(uint16_t worker) const noexcept;
+
+    /// One worker's counters for peer slot p.
+    /// @param worker 0 .. lim().workers-1 (unchecked); @param p 0 .. lim().max_peers-1 (unchecked)
+    peer_stats& peer_counters(uint16_t worker, peer_id p) noexcept;
+    const peer_stats& peer_counters(uint16_t worker, peer_id p) const noexcept;
+    /// Peer slot p's counters summed over lim().workers (relaxed loads; each counter is exact,
+    /// the four are not a snapshot). All zero when p ≥ lim().max_peers.
+    peer_transfer peer_counters_sum(peer_id p) const noexcept;
 
     /// Stores now_ns into this side's heartbeat (dp_heartbeat_ns for the owner, else cp's).
     void heartbeat(uint64_t now_ns) noexcept;
@@ -210,9 +248,10 @@ public:
     std::size_t size() const noexcept { return _size; }
 
 private:
-    segment(std::string name, int fd, void* base, std::size_t size, bool owner) noexcept;
+    segment(std::string name, int fd, void* base, std::size_t size, bool owner,
+            const layout& l) noexcept;
     template <typename T>
-    T& at(uint64_t offset) noexcept;
+    T& at(uint64_t offset) const noexcept;
     void release() noexcept;
 
     std::string _name;
@@ -221,6 +260,7 @@ private:
     std::size_t _size = 0;
     segment_header* _header = nullptr;
     bool _owner = false;
+    layout _layout{};
 };
 
 /// Result of segment::attach: a segment, or why not.

@@ -46,7 +46,7 @@ bool tail_zero(const command& c) noexcept
 
 bool peer_ok(peer_id p, const limits& lim) noexcept
 {
-    return p < lim.max_peers && p < next_hop_local;
+    return p < lim.max_peers && p < next_hop_control;
 }
 
 // An endpoint that is either entirely empty or usable, of the same family as the remote.
@@ -64,6 +64,17 @@ error check_peer_cmd(const command& c, const limits& lim) noexcept
         return error::bad_reserved;
     }
     return peer_ok(c.body.peer.peer, lim) ? error::ok : error::bad_peer_id;
+}
+
+error check_add_peer(const command& c, const limits& lim) noexcept
+{
+    const auto& b = c.body.add_peer;
+    // Unknown flags are refused, not ignored: a control plane asking for a behaviour this
+    // dataplane does not have must hear so.
+    if ((b.flags & ~peer_flags_known) != 0 || !tail_zero<cmd_add_peer>(c)) {
+        return error::bad_reserved;
+    }
+    return peer_ok(b.peer, lim) ? error::ok : error::bad_peer_id;
 }
 
 error check_set_endpoint(const command& c, const limits& lim) noexcept
@@ -137,7 +148,7 @@ error check_route(const command& c, const limits& lim) noexcept
     if (error e = validate(b.dst); e != error::ok) {
         return e;
     }
-    if (b.hop != next_hop_local && !peer_ok(b.hop, lim)) {
+    if (b.hop != next_hop_local && b.hop != next_hop_control && !peer_ok(b.hop, lim)) {
         return error::bad_peer_id;
     }
     return error::ok;
@@ -306,6 +317,7 @@ error validate(const command& c, const limits& lim) noexcept
     }
     switch (c.type) {
     case command_type::add_peer:
+        return check_add_peer(c, lim);
     case command_type::remove_peer:
     case command_type::send_keepalive:
         return check_peer_cmd(c, lim);
@@ -377,8 +389,28 @@ error validate(const injected_packet& p, const limits& lim) noexcept
 
 error validate(const punted_packet& p, const limits& lim) noexcept
 {
+    if (p.kind != punt_kind::udp_payload && p.kind != punt_kind::inner_packet) {
+        return error::unknown_type;
+    }
+    if (p.reserved != 0 || p.reserved3 != 0) {
+        return error::bad_reserved;
+    }
     if (p.len > max_packet_bytes) {
         return error::bad_length;
+    }
+    if (p.kind == punt_kind::inner_packet) {
+        if (!peer_ok(p.peer, lim)) {
+            return error::bad_peer_id;
+        }
+        if (p.len == 0) {
+            return error::bad_length;
+        }
+        uint8_t version = p.bytes[0] >> 4;
+        if (version != 4 && version != 6) {
+            return error::bad_family;
+        }
+    } else if (p.peer != no_peer) {
+        return error::bad_peer_id;
     }
     if (p.port_index >= lim.max_ports) {
         return error::bad_port;

@@ -24,9 +24,10 @@ void seal(command& c) noexcept;
 bool crc_ok(const command& c) noexcept;
 
 /// Checks everything about a command that needs no table: crc, type, reserved and unused body
-/// bytes zero, peer ids < lim.max_peers, port indices < lim.max_ports, prefix family/length/host
-/// bits, endpoint family/port/address, slot range, non-zero keys, keypair age/counter below
-/// the reject limits, set_limits consistency.
+/// bytes zero, add_peer flags within peer_flags_known (else bad_reserved), peer ids <
+/// lim.max_peers, route next hops a peer id, next_hop_local or next_hop_control, port
+/// indices < lim.max_ports, prefix family/length/host bits, endpoint family/port/address, slot
+/// range, non-zero keys, keypair age/counter below the reject limits, set_limits consistency.
 /// The applier then checks what needs tables and answers unknown_peer, duplicate, not_found or
 /// table_full with the same enum.
 /// @return error::ok, or the first problem found: bad_crc, unknown_type, bad_reserved,
@@ -42,9 +43,12 @@ error validate(const command& c, const limits& lim) noexcept;
 ///   bad_endpoint or bad_family.
 error validate(const injected_packet& p, const limits& lim) noexcept;
 
-/// Checks a punted packet before the control plane parses it: len ≤ max_packet_bytes,
-/// port < lim.max_ports, a usable remote endpoint.
-/// @return error::ok, bad_length, bad_port or bad_endpoint.
+/// Checks a punted packet before the control plane parses it: a known kind, reserved bytes
+/// zero, len ≤ max_packet_bytes, port < lim.max_ports, a usable remote endpoint; for
+/// udp_payload peer == no_peer; for inner_packet peer < lim.max_peers, len ≥ 1 and an
+/// IPv4/IPv6 version nibble in bytes[0].
+/// @return error::ok, unknown_type, bad_reserved, bad_length, bad_peer_id, bad_family,
+///   bad_port or bad_endpoint.
 error validate(const punted_packet& p, const limits& lim) noexcept;
 
 /// Checks a prefix: family 4 or 6, length ≤ 32/128, no host bits, IPv4 bytes 4..15 zero,

@@ -119,7 +119,7 @@ uint16_t decrypt_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept
         note_authenticated(c, kp, md);
         md.peer = kp->peer;
         peer_counters& pc = c.peer_stats[kp->peer];
-        pc.rx_packets++;
+        abi::counter_add(pc.rx_packets, 1);
         if (ops[i].len == 0) {
             c.counters->keepalives_rx++;
             c.consume(m); // consumed, not a drop: freed with the drops
@@ -136,7 +136,7 @@ uint16_t decrypt_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept
             continue;
         }
         rte_pktmbuf_trim(m, static_cast<uint16_t>(ops[i].len - in.length));
-        pc.rx_bytes += in.length;
+        abi::counter_add(pc.rx_bytes, in.length);
         pkts[kept++] = m;
     }
     return kept;

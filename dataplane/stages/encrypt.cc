@@ -88,8 +88,8 @@ uint16_t encrypt_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept
                      hdr + transport_hdr + padded, false};
         md.peer = md.hop;
         peer_counters& pc = c.peer_stats[md.hop];
-        pc.tx_packets++;
-        pc.tx_bytes += len;
+        abi::counter_add(pc.tx_packets, 1);
+        abi::counter_add(pc.tx_bytes, len);
         pkts[kept++] = m;
     }
     c.aead->seal(std::span(ops, kept));

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The edgerelay Authors
-// route: longest-prefix match on the inner destination → next-hop peer or local delivery.
+// route: longest-prefix match on the inner destination → next-hop peer, local delivery or the
+// control plane.
 //
 // Uses: meta.peer (the peer it came from, or no_peer for access input).
 // Sets: meta.hop. Next: a peer → encrypt (kept); local → the access port's tx list;
-// no route, or a route back to where it came from → drop.
+// control → ctx.punted (inner packets from a tunnel only); no route, or a route back to where
+// it came from → drop.
+#include "common/abi/records.hh"
 #include "dataplane/stages/inner_addr.hh"
 #include "dataplane/stages/stages.hh"
 #include "dataplane/tables/table_set.hh"
@@ -37,6 +40,29 @@ void deliver_local(worker_ctx& c, pkt* m) noexcept
     c.counters->local_delivered++;
 }
 
+// Control-plane delivery (mesh health probes): the authenticated inner packet goes to the punt
+// ring whole. Not rate-limited like handshakes: only a peer holding a session reaches it, and a
+// full ring drops (punt_full) rather than waits.
+void punt_control(worker_ctx& c, pkt* m) noexcept
+{
+    auto& md = drv::meta(m);
+    if (md.peer == no_peer) [[unlikely]] {
+        c.drop(m, drop_reason::control_from_access);
+        return;
+    }
+    if (rte_pktmbuf_data_len(m) > abi::max_packet_bytes || m->nb_segs != 1) [[unlikely]] {
+        c.drop(m, drop_reason::control_too_big);
+        return;
+    }
+    if (c.n_punted == max_burst) [[unlikely]] { // cannot happen: a burst holds max_burst packets
+        c.drop(m, drop_reason::punt_full);
+        return;
+    }
+    md.hop = next_hop_control;
+    c.punted[c.n_punted++] = m;
+    c.counters->control_punted++;
+}
+
 } // namespace
 
 uint16_t route_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept
@@ -58,6 +84,10 @@ uint16_t route_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept
         }
         if (hop[i] == next_hop_none) [[unlikely]] {
             c.drop(m, drop_reason::no_route);
+            continue;
+        }
+        if (hop[i] == next_hop_control) [[unlikely]] {
+            punt_control(c, m);
             continue;
         }
         if (hop[i] == md.peer) [[unlikely]] {

@@ -27,12 +27,14 @@ uint16_t classify_access_process(worker_ctx& c, pkt** pkts, uint16_t n,
 /// forged → drop. Raises: keypair_expired, endpoint_roamed, keypair_confirmed.
 uint16_t decrypt_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept;
 
-/// Cryptokey routing: the inner source must lie in the sending peer's allowed IPs.
-/// Uses: meta.peer. Next: route; mismatch or bad inner header → drop.
+/// Cryptokey routing: the inner source must lie in the sending peer's allowed IPs, unless the
+/// peer is transit (peer_transit). Uses: meta.peer. Next: route; mismatch → drop.
 uint16_t cryptokey_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept;
 
 /// Route lookup on the inner destination. Uses: meta.peer (loop check). Sets: meta.hop.
-/// Next: peer hop → encrypt (kept); local → the access port's tx list; none/loop → drop.
+/// Next: peer hop → encrypt (kept); local → the access port's tx list; next_hop_control →
+/// ctx.punted (inner packets from a peer, ≤ abi::max_packet_bytes; else control_too_big or
+/// control_from_access); none/loop → drop.
 uint16_t route_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept;
 
 /// Seals each packet for its next hop's current keypair, in place, prepending the 16-byte

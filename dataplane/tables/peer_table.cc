@@ -46,7 +46,7 @@ peer_table::~peer_table()
     rte_free(_peers);
 }
 
-int peer_table::activate(peer_id id) noexcept
+int peer_table::activate(peer_id id, uint32_t flags) noexcept
 {
     if (id >= _capacity) {
         return -EINVAL;
@@ -60,6 +60,7 @@ int peer_table::activate(peer_id id) noexcept
     p.previous.store(nullptr, std::memory_order_relaxed);
     p.next.store(nullptr, std::memory_order_relaxed);
     p.id = id;
+    p.flags = flags;
     // Release: a reader that sees active == 1 also sees the cleared fields above.
     p.active.store(1, std::memory_order_release);
     ++_active;

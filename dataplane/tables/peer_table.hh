@@ -41,9 +41,9 @@ public:
     /// Writer: the slot whatever its state (nullptr only when out of range).
     peer* slot(peer_id id) const noexcept { return id < _capacity ? &_peers[id] : nullptr; }
 
-    /// Writer: makes slot id active with no path and no keypairs.
+    /// Writer: makes slot id active with no path, no keypairs and these peer_flag bits.
     /// @return 0; -EINVAL out of range; -EEXIST already active.
-    int activate(peer_id id) noexcept;
+    int activate(peer_id id, uint32_t flags = 0) noexcept;
 
     /// Writer: marks slot id inactive. Its path and keypairs must have been swapped out
     /// (and are the caller's to free after a grace period).

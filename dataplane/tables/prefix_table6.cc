@@ -70,7 +70,8 @@ prefix_table6::~prefix_table6()
 
 int prefix_table6::add(const uint8_t addr[16], uint8_t depth, next_hop value)
 {
-    if (depth > 128 || (value > max_peer_id6 && value != next_hop_local)) {
+    if (depth > 128 ||
+        (value > max_peer_id6 && value != next_hop_local && value != next_hop_control)) {
         return -EINVAL;
     }
     change c{mask6(addr, depth), depth, true, value};
@@ -115,7 +116,9 @@ int prefix_table6::apply_to(rte_lpm6* lpm, const change& c) noexcept
     if (!c.add) {
         return rte_lpm6_delete(lpm, c.addr.data(), c.depth);
     }
-    uint32_t stored = c.value == next_hop_local ? lpm6_local : c.value;
+    uint32_t stored = c.value == next_hop_local     ? lpm6_local
+                      : c.value == next_hop_control ? lpm6_control
+                                                    : c.value;
     return rte_lpm6_add(lpm, c.addr.data(), c.depth, stored);
 }
 
@@ -176,7 +179,8 @@ void prefix_table6::lookup_bulk(const uint8_t (*addrs)[16], uint16_t n,
         rte_lpm6_lookup_bulk_func(lpm, const_cast<uint8_t(*)[16]>(addrs + done), nh, chunk);
         for (uint16_t i = 0; i < chunk; ++i) {
             uint32_t v = static_cast<uint32_t>(nh[i]);
-            out[done + i] = nh[i] < 0 ? dflt : v == lpm6_local ? next_hop_local : v;
+            constexpr uint32_t shift = next_hop_control - lpm6_control;
+            out[done + i] = nh[i] < 0 ? dflt : v >= lpm6_control ? v + shift : v;
         }
         done += chunk;
     }

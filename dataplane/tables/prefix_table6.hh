@@ -19,8 +19,9 @@
 
 namespace edgerelay::dp {
 
-/// Longest-prefix match over IPv6 prefixes, values of type next_hop (a peer id below
-/// max_peer_id6 or next_hop_local; lookups return next_hop_none where nothing matches).
+/// Longest-prefix match over IPv6 prefixes, values of type next_hop (a peer id up to
+/// max_peer_id6, next_hop_local or next_hop_control; lookups return next_hop_none where nothing
+/// matches).
 ///
 /// Why two copies: in DPDK 22.11 neither rte_lpm6 nor rte_fib6 has QSBR support, and both
 /// recycle a freed tbl8 group at once, so a reader racing a delete could walk into a group
@@ -34,7 +35,8 @@ namespace edgerelay::dp {
 /// Why rte_lpm6 and not rte_fib6: the rte_fib6 TRIE of DPDK 22.11.11 returned wrong next
 /// hops against a std::map model after a few hundred random adds/deletes of overlapping
 /// prefixes (its RIB-only DUMMY mode and rte_lpm6 did not). rte_lpm6 stores 21-bit next
-/// hops, so next_hop_local is stored as lpm6_local and peer ids must stay below it.
+/// hops, so next_hop_local and next_hop_control are stored as lpm6_local and lpm6_control and
+/// peer ids must stay below them.
 /// The /0 is a separate atomic, as for prefix_table4.
 class prefix_table6 {
 public:
@@ -42,8 +44,12 @@ public:
 
     /// rte_lpm6 keeps 21 bits of next hop: next_hop_local is stored as this value.
     static constexpr uint32_t lpm6_local = (1u << 21) - 1;
+    /// And next_hop_control as this one. The two keep the order and spacing of the 24-bit
+    /// values, so a lookup maps both back with one comparison and one addition.
+    static constexpr uint32_t lpm6_control = lpm6_local - 1;
+    static_assert(next_hop_local - next_hop_control == lpm6_local - lpm6_control);
     /// Largest peer id an IPv6 prefix can point to.
-    static constexpr peer_id max_peer_id6 = lpm6_local - 1;
+    static constexpr peer_id max_peer_id6 = lpm6_control - 1;
 
     /// Longest the writer waits for readers before a change fails with -ETIMEDOUT.
     static constexpr int grace_timeout_ms = 2000;
@@ -61,7 +67,8 @@ public:
     prefix_table6& operator=(const prefix_table6&) = delete;
 
     /// Writer: adds or replaces addr/depth (network byte order; host bits are ignored).
-    /// @return 0; -EINVAL depth > 128 or value neither <= max_peer_id6 nor next_hop_local;
+    /// @return 0; -EINVAL depth > 128 or value neither <= max_peer_id6 nor next_hop_local nor
+    ///         next_hop_control;
     ///         -ENOSPC rules or tbl8 groups exhausted; -ETIMEDOUT a reader did not pass a
     ///         quiescent state in time (nothing changed).
     int add(const uint8_t addr[16], uint8_t depth, next_hop value);

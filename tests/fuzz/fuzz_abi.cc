@@ -130,19 +130,27 @@ bool injected_ok(const injected_packet& p, const limits& lim)
                endpoint_empty_or_usable_like(p.local, p.remote);
     }
     unsigned version = p.bytes[0] >> 4;
-    return p.port_index == 0 && p.peer < lim.max_peers && p.peer < next_hop_local &&
+    return p.port_index == 0 && p.peer < lim.max_peers && p.peer < next_hop_control &&
            zero(&p.remote, sizeof(p.remote)) && zero(&p.local, sizeof(p.local)) &&
            (version == 4 || version == 6);
 }
 
-bool punted_ok(const punted_packet& p, const limits& lim)
-{
-    return p.len <= max_packet_bytes && p.port_index < lim.max_ports && endpoint_usable(p.remote);
-}
-
 bool peer_in_range(peer_id p, const limits& lim)
 {
-    return p < lim.max_peers && p < next_hop_local;
+    return p < lim.max_peers && p < next_hop_control;
+}
+
+bool punted_ok(const punted_packet& p, const limits& lim)
+{
+    if (p.reserved != 0 || p.reserved3 != 0) {
+        return false;
+    }
+    bool kind_ok = p.kind == punt_kind::udp_payload
+        ? p.peer == no_peer
+        : p.kind == punt_kind::inner_packet && peer_in_range(p.peer, lim) && p.len >= 1 &&
+            (p.bytes[0] >> 4 == 4 || p.bytes[0] >> 4 == 6);
+    return kind_ok && p.len <= max_packet_bytes && p.port_index < lim.max_ports &&
+        endpoint_usable(p.remote);
 }
 
 template <typename Member> bool body_tail_zero(const command& c)
@@ -159,6 +167,10 @@ void check_accepted(const command& c, const limits& lim)
     const auto& b = c.body;
     switch (c.type) {
     case command_type::add_peer:
+        require(peer_in_range(b.add_peer.peer, lim) && (b.add_peer.flags & ~1u) == 0 &&
+                    body_tail_zero<cmd_add_peer>(c),
+                "add_peer command");
+        break;
     case command_type::remove_peer:
     case command_type::send_keepalive:
         require(peer_in_range(b.peer.peer, lim) && body_tail_zero<cmd_peer>(c), "peer command");
@@ -195,7 +207,8 @@ void check_accepted(const command& c, const limits& lim)
     case command_type::add_route:
     case command_type::remove_route:
         require(prefix_ok(b.route.dst) &&
-                    (b.route.hop == next_hop_local || peer_in_range(b.route.hop, lim)) &&
+                    (b.route.hop == next_hop_local || b.route.hop == next_hop_control ||
+                     peer_in_range(b.route.hop, lim)) &&
                     body_tail_zero<cmd_route>(c),
                 "route");
         break;

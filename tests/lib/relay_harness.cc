@@ -94,7 +94,7 @@ relay_harness::relay_harness(const dp::table_set_config& cfg, unsigned pool_size
     if (pool == nullptr) {
         die("pkt_pool_create failed");
     }
-    peer_stats.resize(cfg.max_peers);
+    peer_stats = std::vector<dp::peer_counters>(cfg.max_peers); // atomics: not resizable
     tables->register_reader(0);
     // The test thread is both writer and reader: it is offline while it changes tables
     // (a writer waiting for its own quiescent state would time out) and online in run().

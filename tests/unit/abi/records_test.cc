@@ -85,8 +85,12 @@ TEST(records, error_names_are_distinct)
 
 TEST(layout, areas_page_aligned_in_order_and_disjoint)
 {
-    layout l = expected_layout();
-    const area* areas[] = {&l.commands, &l.events, &l.worker_events, &l.punts, &l.injects, &l.stats};
+    limits lim;
+    lim.max_peers = 1000;
+    lim.workers = 3;
+    layout l = expected_layout(lim);
+    const area* areas[] = {&l.commands, &l.events, &l.worker_events, &l.punts, &l.injects, &l.stats,
+        &l.peer_stats};
     uint64_t end = sizeof(segment_header);
     for (const area* a : areas) {
         EXPECT_EQ(a->offset % 4096, 0u);
@@ -101,6 +105,44 @@ TEST(layout, areas_page_aligned_in_order_and_disjoint)
     EXPECT_EQ(l.punts.count, max_workers);
     EXPECT_EQ(l.punts.record_size, sizeof(punted_packet));
     EXPECT_GE(l.commands.stride, sizeof(command_ring));
+    // Peer stats: one page-aligned block of max_peers records per worker in use.
+    EXPECT_EQ(l.peer_stats.count, 3u);
+    EXPECT_EQ(l.peer_stats.record_size, sizeof(peer_stats));
+    EXPECT_EQ(l.peer_stats.stride, 32u * 1024); // 1000 × 32 bytes rounded up to 8 pages
+    EXPECT_EQ(l.total_size, l.peer_stats.offset + 3 * l.peer_stats.stride);
+}
+
+TEST(layout, only_peer_stats_depend_on_limits)
+{
+    limits a;
+    a.max_peers = 1;
+    a.workers = 1;
+    limits b;
+    b.max_peers = 100'000;
+    b.workers = 16;
+    layout la = expected_layout(a), lb = expected_layout(b);
+    EXPECT_EQ(la.commands, lb.commands);
+    EXPECT_EQ(la.stats, lb.stats);
+    EXPECT_EQ(la.peer_stats.offset, lb.peer_stats.offset);
+    EXPECT_EQ(la.peer_stats.stride, 4096u);
+    EXPECT_EQ(lb.peer_stats.stride, 3'203'072u); // 3.2 MB rounded to pages
+    EXPECT_EQ(lb.total_size - la.total_size, 16 * 3'203'072u - 4096u);
+}
+
+TEST(records, add_peer_shares_cmd_peer_id_and_punt_fields)
+{
+    command c;
+    c.type = command_type::add_peer;
+    c.body.add_peer = cmd_add_peer{17, peer_flag_transit};
+    EXPECT_EQ(c.body.raw[0], 17);
+    EXPECT_EQ(c.body.raw[4], 1);
+    punted_packet p;
+    p.kind = punt_kind::inner_packet;
+    p.peer = 0x01020304;
+    const auto* b = reinterpret_cast<const uint8_t*>(&p);
+    EXPECT_EQ(b[6], 1);
+    EXPECT_EQ(b[56], 0x04); // little-endian peer id where reserved2 used to start
+    EXPECT_EQ(next_hop_control + 1, next_hop_local);
 }
 
 } // namespace

@@ -101,6 +101,44 @@ TEST(segment, create_attach_share_state)
     EXPECT_FALSE(dp.commands().pop(got));
 }
 
+// Per-peer counters written through the owner's mapping are read through a second mapping
+// (another address), per worker and summed; the blocks of two workers do not overlap.
+TEST(segment, peer_counters_shared_across_mappings)
+{
+    name_guard g;
+    const limits lim = test_limits();
+    segment dp = segment::create(g.name, lim);
+    attach_result r = segment::attach(g.name);
+    ASSERT_TRUE(r) << r.error;
+    const segment& cp = *r.seg;
+    for (uint16_t w = 0; w < lim.workers; ++w) {
+        for (peer_id p : {0u, 1u, lim.max_peers - 1}) {
+            peer_stats& s = dp.peer_counters(w, p);
+            counter_add(s.rx_packets, 1 + w);
+            counter_add(s.rx_bytes, 1000 * (p + 1) + w);
+            counter_add(s.tx_packets, 10 + w);
+            counter_add(s.tx_bytes, 7);
+        }
+    }
+    EXPECT_NE(static_cast<const void*>(&cp.peer_counters(1, 1)),
+              static_cast<const void*>(&dp.peer_counters(1, 1)));
+    EXPECT_EQ(cp.peer_counters(2, 1).rx_packets.load(), 3u);
+    EXPECT_EQ(cp.peer_counters(2, 1).rx_bytes.load(), 2002u);
+    EXPECT_EQ(cp.peer_counters(0, lim.max_peers - 1).rx_bytes.load(), 1000u * lim.max_peers);
+    EXPECT_EQ(cp.peer_counters(1, 2).rx_packets.load(), 0u);
+    // Worker blocks are page-aligned and disjoint: the last peer of worker 0 is not worker 1's.
+    EXPECT_LT(reinterpret_cast<uintptr_t>(&dp.peer_counters(0, lim.max_peers - 1)) +
+                  sizeof(peer_stats),
+              reinterpret_cast<uintptr_t>(&dp.peer_counters(1, 0)) + 1);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(&dp.peer_counters(1, 0)) % 4096, 0u);
+
+    peer_transfer t = cp.peer_counters_sum(1);
+    EXPECT_EQ(t, (peer_transfer{1 + 2 + 3, 3 * 2000 + 3, 10 + 11 + 12, 21}));
+    EXPECT_EQ(cp.peer_counters_sum(2), peer_transfer{});
+    EXPECT_EQ(cp.peer_counters_sum(lim.max_peers), peer_transfer{}) << "out of range reads zero";
+    EXPECT_EQ(cp.peer_counters_sum(no_peer), peer_transfer{});
+}
+
 TEST(segment, unlinked_on_owner_exit)
 {
     name_guard g;
@@ -165,7 +203,28 @@ TEST(segment, refuses_size_and_layout_mismatch)
     r = segment::attach(g.name);
     ASSERT_FALSE(r);
     EXPECT_NE(r.error.find("layout mismatch in area 'punts'"), std::string::npos) << r.error;
-    dp.header().punts = expected_layout().punts;
+    dp.header().punts = expected_layout(test_limits()).punts;
+    ASSERT_TRUE(segment::attach(g.name));
+
+    dp.header().peer_stats.stride += 4096;
+    r = segment::attach(g.name);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error.find("layout mismatch in area 'peer_stats'"), std::string::npos) << r.error;
+    dp.header().peer_stats = expected_layout(test_limits()).peer_stats;
+    ASSERT_TRUE(segment::attach(g.name));
+
+    // Limits that would make the layout nonsense are refused before anything is computed.
+    dp.header().lim.workers = max_workers + 1;
+    r = segment::attach(g.name);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error.find("limits in the header are out of range"), std::string::npos) << r.error;
+    dp.header().lim.workers = test_limits().workers;
+    // A different max_peers means a different size: refused, not misread.
+    dp.header().lim.max_peers = 8192;
+    r = segment::attach(g.name);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error.find("size mismatch"), std::string::npos) << r.error;
+    dp.header().lim.max_peers = test_limits().max_peers;
     ASSERT_TRUE(segment::attach(g.name));
 
     // The file itself grows behind the header's back.
@@ -220,6 +279,7 @@ TEST(segment, takes_over_dead_owner)
         try {
             segment dp = segment::create(g.name, test_limits());
             counter_add(dp.stats(0).tx_packets, 1);
+            counter_add(dp.peer_counters(2, 4095).tx_bytes, 9);
             char x = 1;
             if (write(ready[1], &x, 1) != 1 || read(go[0], &x, 1) != 1) {
                 _exit(2);
@@ -235,6 +295,7 @@ TEST(segment, takes_over_dead_owner)
     ASSERT_TRUE(r) << r.error;
     EXPECT_EQ(r.seg->header().dataplane_pid, static_cast<uint64_t>(child));
     EXPECT_EQ(r.seg->stats(0).tx_packets.load(), 1u);
+    EXPECT_EQ(r.seg->peer_counters_sum(4095).tx_bytes, 9u);
     // While the child lives, a second dataplane is refused and names the child.
     try {
         segment::create(g.name, test_limits());
@@ -250,6 +311,7 @@ TEST(segment, takes_over_dead_owner)
     EXPECT_EQ(dp.header().generation.load(), 2u);
     EXPECT_EQ(dp.header().dataplane_pid, static_cast<uint64_t>(getpid()));
     EXPECT_EQ(dp.stats(0).tx_packets.load(), 0u) << "takeover must reset state";
+    EXPECT_EQ(dp.peer_counters(2, 4095).tx_bytes.load(), 0u) << "takeover must reset state";
     EXPECT_EQ(r.seg->header().generation.load(), 2u);
     EXPECT_EQ(r.seg->header().dataplane_pid, static_cast<uint64_t>(getpid()));
     for (int fd : {ready[0], ready[1], go[0], go[1]}) {

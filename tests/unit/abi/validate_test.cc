@@ -197,6 +197,15 @@ TEST(validate, each_single_field_violation_has_its_error)
             [](command& c) { c.body.peer.peer = no_peer; }, error::bad_peer_id},
         {"peer body tail", command_type::remove_peer, [](command& c) { c.body.raw[4] = 1; },
             error::bad_reserved},
+        {"add_peer unknown flag", command_type::add_peer,
+            [](command& c) { c.body.add_peer.flags = peer_flag_transit | (1u << 1); },
+            error::bad_reserved},
+        {"add_peer top flag bit", command_type::add_peer,
+            [](command& c) { c.body.add_peer.flags = 1u << 31; }, error::bad_reserved},
+        {"add_peer body tail", command_type::add_peer, [](command& c) { c.body.raw[8] = 1; },
+            error::bad_reserved},
+        {"keepalive flags word", command_type::send_keepalive,
+            [](command& c) { c.body.raw[4] = 1; }, error::bad_reserved},
         {"last body byte", command_type::add_peer,
             [](command& c) { c.body.raw[command_body_size - 1] = 0x80; }, error::bad_reserved},
         {"readback body", command_type::readback, [](command& c) { c.body.raw[0] = 1; },
@@ -421,6 +430,8 @@ bool model_ok(const command& c, const limits& lim)
     const auto& body = c.body;
     switch (c.type) {
     case command_type::add_peer:
+        return zero_from(c, 8) && peer_ok(body.add_peer.peer) &&
+            (body.add_peer.flags & ~peer_flag_transit) == 0;
     case command_type::remove_peer:
     case command_type::send_keepalive:
         return zero_from(c, 4) && peer_ok(body.peer.peer);
@@ -458,7 +469,8 @@ bool model_ok(const command& c, const limits& lim)
     case command_type::add_route:
     case command_type::remove_route:
         return zero_from(c, 24) && model_prefix_ok(body.route.dst) &&
-            (body.route.hop == next_hop_local || peer_ok(body.route.hop));
+            (body.route.hop == next_hop_local || body.route.hop == next_hop_control ||
+             peer_ok(body.route.hop));
     case command_type::add_allowed_ip:
     case command_type::remove_allowed_ip:
         return zero_from(c, 24) && peer_ok(body.allowed_ip.peer) &&
@@ -561,6 +573,88 @@ TEST(validate, injected_packets)
     EXPECT_EQ(validate(bad, lim), error::bad_port);
 }
 
+TEST(validate, add_peer_flags_and_control_routes)
+{
+    const limits lim = test_limits();
+    command c = make(command_type::add_peer);
+    c.body.add_peer.flags = peer_flag_transit;
+    seal(c);
+    EXPECT_EQ(validate(c, lim), error::ok);
+    EXPECT_EQ(c.body.peer.peer, 999u) << "add_peer's id must sit where cmd_peer's does";
+    c.body.add_peer.flags = 0;
+    seal(c);
+    EXPECT_EQ(validate(c, lim), error::ok);
+    for (unsigned bit = 1; bit < 32; ++bit) {
+        c.body.add_peer.flags = 1u << bit;
+        seal(c);
+        EXPECT_EQ(validate(c, lim), error::bad_reserved) << "bit " << bit;
+    }
+    // The flags word belongs to add_peer only: remove_peer and send_keepalive keep cmd_peer.
+    command r = make(command_type::remove_peer);
+    r.body.add_peer.flags = peer_flag_transit;
+    seal(r);
+    EXPECT_EQ(validate(r, lim), error::bad_reserved);
+
+    for (uint8_t family : {uint8_t{4}, uint8_t{6}}) {
+        command rt = make(command_type::add_route);
+        rt.body.route.dst = prefix{family, static_cast<uint8_t>(family == 4 ? 32 : 128), 0, {}};
+        rt.body.route.dst.addr[0] = family == 4 ? 10 : 0xfd;
+        rt.body.route.hop = next_hop_control;
+        seal(rt);
+        EXPECT_EQ(validate(rt, lim), error::ok) << int(family);
+        rt.body.route.hop = next_hop_control - 1; // not a special value, far beyond max_peers
+        seal(rt);
+        EXPECT_EQ(validate(rt, lim), error::bad_peer_id) << int(family);
+        rt.body.route.hop = next_hop_control + 2; // next_hop_none is not a valid route target
+        seal(rt);
+        EXPECT_EQ(validate(rt, lim), error::bad_peer_id) << int(family);
+    }
+    // Peer ids stop below the special next hops even with the largest max_peers.
+    limits big = lim;
+    big.max_peers = next_hop_control;
+    command a = make(command_type::add_peer);
+    a.body.add_peer.peer = next_hop_control;
+    seal(a);
+    EXPECT_EQ(validate(a, big), error::bad_peer_id);
+    a.body.add_peer.peer = next_hop_control - 1;
+    seal(a);
+    EXPECT_EQ(validate(a, big), error::ok);
+}
+
+TEST(validate, punted_inner_packets)
+{
+    const limits lim = test_limits();
+    punted_packet p;
+    p.kind = punt_kind::inner_packet;
+    p.port_index = 1;
+    p.peer = 12;
+    p.len = 40;
+    p.bytes[0] = 0x60;
+    p.remote = ep4(198, 51, 100, 3, 51820);
+    EXPECT_EQ(validate(p, lim), error::ok);
+    auto bad = p;
+    bad.peer = no_peer;
+    EXPECT_EQ(validate(bad, lim), error::bad_peer_id);
+    bad = p;
+    bad.peer = 1000;
+    EXPECT_EQ(validate(bad, lim), error::bad_peer_id);
+    bad = p;
+    bad.len = 0;
+    EXPECT_EQ(validate(bad, lim), error::bad_length);
+    bad = p;
+    bad.bytes[0] = 0x00;
+    EXPECT_EQ(validate(bad, lim), error::bad_family);
+    bad = p;
+    bad.kind = static_cast<punt_kind>(2);
+    EXPECT_EQ(validate(bad, lim), error::unknown_type);
+    bad = p;
+    bad.reserved = 1;
+    EXPECT_EQ(validate(bad, lim), error::bad_reserved);
+    bad = p;
+    bad.reserved3 = 1;
+    EXPECT_EQ(validate(bad, lim), error::bad_reserved);
+}
+
 TEST(validate, punted_packets)
 {
     const limits lim = test_limits();
@@ -568,7 +662,12 @@ TEST(validate, punted_packets)
     p.port_index = 0;
     p.len = 148;
     p.remote = ep6(0x20, 9, 51820);
+    EXPECT_EQ(p.kind, punt_kind::udp_payload);
+    EXPECT_EQ(p.peer, no_peer);
     EXPECT_EQ(validate(p, lim), error::ok);
+    auto odd = p;
+    odd.peer = 3; // a handshake punt names no peer: the control plane finds it by the message
+    EXPECT_EQ(validate(odd, lim), error::bad_peer_id);
     auto bad = p;
     bad.len = 257;
     EXPECT_EQ(validate(bad, lim), error::bad_length);

@@ -98,6 +98,14 @@ command cmd_peer(command_type t, uint32_t peer)
     return c;
 }
 
+command cmd_add_peer(uint32_t peer, uint32_t flags)
+{
+    command c;
+    c.type = command_type::add_peer;
+    c.body.add_peer = abi::cmd_add_peer{peer, flags};
+    return c;
+}
+
 command cmd_endpoint(uint32_t peer, uint16_t port, const wire::endpoint& remote,
                      const wire::endpoint& local = {}, const uint8_t* src = nullptr,
                      const uint8_t* dst = nullptr)
@@ -537,6 +545,82 @@ TEST_F(applier_test, retire_keypair_by_slot_and_index)
 
 // ---------------------------------------------------------------- routes and allowed IPs
 
+// add_peer's flags word: transit is stored in the peer slot (for cryptokey), unknown bits are
+// refused before anything changes, and a reused slot starts without the old peer's flag.
+TEST_F(applier_test, add_peer_transit_flag)
+{
+    EXPECT_EQ(run(cmd_add_peer(3, abi::peer_flag_transit)), error::ok);
+    EXPECT_EQ(run(cmd_add_peer(4, 0)), error::ok);
+    ASSERT_NE(get(3), nullptr);
+    ASSERT_NE(get(4), nullptr);
+    EXPECT_EQ(get(3)->flags, uint32_t{peer_transit});
+    EXPECT_EQ(get(4)->flags, 0u);
+    EXPECT_EQ(run(cmd_add_peer(5, abi::peer_flag_transit | 2u)), error::bad_reserved);
+    EXPECT_EQ(run(cmd_add_peer(5, 1u << 31)), error::bad_reserved);
+    EXPECT_EQ(get(5), nullptr);
+    EXPECT_EQ(run(cmd_add_peer(3, 0)), error::duplicate) << "flags cannot change in place";
+    EXPECT_EQ(get(3)->flags, uint32_t{peer_transit});
+
+    ASSERT_EQ(run(cmd_peer(command_type::remove_peer, 3)), error::ok);
+    ASSERT_EQ(run(cmd_add_peer(3, 0)), error::ok);
+    EXPECT_EQ(get(3)->flags, 0u);
+    ASSERT_EQ(run(cmd_peer(command_type::remove_peer, 4)), error::ok);
+    ASSERT_EQ(run(cmd_add_peer(4, abi::peer_flag_transit)), error::ok);
+    EXPECT_EQ(get(4)->flags, uint32_t{peer_transit});
+
+    std::vector<event> rb = readback();
+    ASSERT_EQ(rb.size(), 3u);
+    EXPECT_EQ(rb[0].body.rb_peer.peer, 3u);
+    EXPECT_EQ(rb[0].body.rb_peer.flags, 0u);
+    EXPECT_EQ(rb[1].body.rb_peer.peer, 4u);
+    EXPECT_EQ(rb[1].body.rb_peer.flags, abi::peer_flag_transit);
+}
+
+// Routes to next_hop_control (v4 and v6, host routes and wider) are installed, looked up,
+// read back and removed like local ones, and belong to no peer.
+TEST_F(applier_test, routes_to_the_control_plane)
+{
+    ASSERT_EQ(run(cmd_peer(command_type::add_peer, 1)), error::ok);
+    const auto add = command_type::add_route;
+    const auto del = command_type::remove_route;
+    ASSERT_EQ(run(cmd_route(add, pfx4(10, 255, 0, 1, 32), abi::next_hop_control)), error::ok);
+    ASSERT_EQ(run(cmd_route(add, pfx4(10, 0, 0, 0, 8), 1)), error::ok);
+    ASSERT_EQ(run(cmd_route(add, pfx6(0x00ff, 128), abi::next_hop_control)), error::ok);
+    ASSERT_EQ(run(cmd_route(add, pfx6(0x00fe, 32), abi::next_hop_local)), error::ok);
+    EXPECT_EQ(run(cmd_route(add, pfx4(10, 255, 0, 1, 32), abi::next_hop_control)),
+              error::duplicate);
+    EXPECT_EQ(run(cmd_route(add, pfx4(10, 0, 0, 0, 8), abi::next_hop_control - 1)),
+              error::bad_peer_id);
+    EXPECT_EQ(route4(10, 255, 0, 1), next_hop_control);
+    EXPECT_EQ(route4(10, 255, 0, 2), 1u);
+    EXPECT_EQ(lookup6(g_tables->routes6(), 0x00ff, 0), next_hop_control);
+    EXPECT_EQ(lookup6(g_tables->routes6(), 0x00ff, 1), next_hop_none) << "a /128 only";
+    EXPECT_EQ(lookup6(g_tables->routes6(), 0x00fe, 1), next_hop_local);
+
+    std::vector<event> rb = readback();
+    std::vector<std::pair<uint8_t, uint32_t>> routes;
+    for (const event& e : rb) {
+        if (e.type == event_type::rb_route) {
+            routes.emplace_back(e.body.rb_route.dst.family, e.body.rb_route.hop);
+        }
+    }
+    const std::vector<std::pair<uint8_t, uint32_t>> want = {
+        {4, 1}, {4, abi::next_hop_control}, {6, abi::next_hop_local}, {6, abi::next_hop_control}};
+    EXPECT_EQ(routes, want);
+
+    // Removing the peer keeps the control routes; a failover onto a peer and back works.
+    ASSERT_EQ(run(cmd_route(add, pfx4(10, 255, 0, 1, 32), 1)), error::ok);
+    EXPECT_EQ(route4(10, 255, 0, 1), 1u);
+    ASSERT_EQ(run(cmd_route(add, pfx4(10, 255, 0, 1, 32), abi::next_hop_control)), error::ok);
+    ASSERT_EQ(run(cmd_peer(command_type::remove_peer, 1)), error::ok);
+    EXPECT_EQ(route4(10, 255, 0, 1), next_hop_control);
+    EXPECT_EQ(route4(10, 255, 0, 2), next_hop_none);
+    EXPECT_EQ(run(cmd_route(del, pfx6(0x00ff, 128), abi::next_hop_local)), error::not_found);
+    ASSERT_EQ(run(cmd_route(del, pfx6(0x00ff, 128), abi::next_hop_control)), error::ok);
+    EXPECT_EQ(lookup6(g_tables->routes6(), 0x00ff, 0), next_hop_none);
+    EXPECT_EQ(g_tables->routes4().rules(), 1u);
+}
+
 TEST_F(applier_test, routes_v4_v6_and_local)
 {
     ASSERT_EQ(run(cmd_peer(command_type::add_peer, 1)), error::ok);
@@ -633,7 +717,7 @@ std::vector<command> sample_state()
 {
     return {
         cmd_peer(command_type::add_peer, 1),
-        cmd_peer(command_type::add_peer, 6),
+        cmd_add_peer(6, abi::peer_flag_transit),
         cmd_peer(command_type::add_peer, 40),
         cmd_endpoint(1, 0, ep4(192, 0, 2, 1, 51820), ep4(198, 51, 100, 7, 51820)),
         cmd_endpoint(6, 1, ep6(6, 4000)),
@@ -700,6 +784,8 @@ TEST_F(applier_test, readback_matches_installed_state)
     EXPECT_EQ(k11.local_index, 11u);
     EXPECT_EQ(k11.age_ms, 1'250u);
     EXPECT_EQ(k11.send_counter, 5u);
+    EXPECT_EQ(p1.flags, 0u);
+    EXPECT_EQ(rb[3].body.rb_peer.flags, abi::peer_flag_transit);
     EXPECT_EQ(rb[3].body.rb_peer.remote, ep6(6, 4000));
     EXPECT_EQ(rb[3].body.rb_peer.port_index, 1);
     EXPECT_EQ(rb[4].body.rb_keypair.slot, abi::key_slot::current);
@@ -773,7 +859,7 @@ TEST_F(applier_test, replaying_a_readback_rebuilds_the_state)
         switch (e.type) {
         case event_type::rb_peer: {
             const auto& p = e.body.rb_peer;
-            ASSERT_EQ(run(cmd_peer(command_type::add_peer, p.peer)), error::ok);
+            ASSERT_EQ(run(cmd_add_peer(p.peer, p.flags)), error::ok);
             if (!p.remote.empty()) {
                 c = cmd_endpoint(p.peer, p.port_index, p.remote, p.local, p.src_mac, p.dst_mac);
                 ASSERT_EQ(run(c), error::ok);
@@ -832,6 +918,8 @@ void corrupt_refusably(command& c, std::mt19937_64& rng)
     std::size_t member = 0;
     switch (c.type) {
     case command_type::add_peer:
+        member = sizeof(abi::cmd_add_peer);
+        break;
     case command_type::remove_peer:
     case command_type::send_keepalive:
         member = sizeof(abi::cmd_peer);

@@ -16,6 +16,8 @@
 #include "common/wire/build.hh"
 #include "common/wire/wireguard.hh"
 #include "drivers/fake/fake_port.hh"
+#include "common/abi/validate.hh"
+#include "dataplane/punt_record.hh"
 #include "drivers/pkt_meta.hh"
 #include "tests/lib/relay_harness.hh"
 
@@ -80,8 +82,14 @@ TEST_F(pipeline, relays_a_to_b)
         EXPECT_EQ(got->size(), wire::transport_padded_len(len, 1420)) << "padding to 16, MTU cap";
     }
     EXPECT_EQ(h->counters.drops_total, 0u);
-    EXPECT_EQ(h->peer_stats[1].rx_packets, 6u);
-    EXPECT_EQ(h->peer_stats[2].tx_packets, 6u);
+    // Per-peer counters: packets, and inner bytes without WireGuard's padding, on both sides.
+    const uint64_t inner_bytes = 28 + 64 + 100 + 576 + 1400 + 1420;
+    EXPECT_EQ(h->peer_stats[1].rx_packets.load(), 6u);
+    EXPECT_EQ(h->peer_stats[1].rx_bytes.load(), inner_bytes);
+    EXPECT_EQ(h->peer_stats[1].tx_packets.load(), 0u);
+    EXPECT_EQ(h->peer_stats[2].tx_packets.load(), 6u);
+    EXPECT_EQ(h->peer_stats[2].tx_bytes.load(), inner_bytes);
+    EXPECT_EQ(h->peer_stats[2].rx_packets.load(), 0u);
     EXPECT_EQ(h->counters.decrypted, 6u);
     EXPECT_EQ(h->counters.encrypted, 6u);
 }
@@ -188,6 +196,134 @@ TEST_F(pipeline, handshake_punted)
     EXPECT_TRUE(drv::meta(h->punted[0]).remote == a->remote);
     EXPECT_EQ(drv::meta(h->punted[0]).msg_type, 1);
     EXPECT_EQ(h->counters.punted, 1u);
+    EXPECT_EQ(h->counters.control_punted, 0u);
+
+    abi::punted_packet rec;
+    ASSERT_TRUE(dp::make_punt_record(h->punted[0], 5, 1234, rec));
+    EXPECT_EQ(rec.kind, abi::punt_kind::udp_payload);
+    EXPECT_EQ(rec.peer, abi::no_peer);
+    EXPECT_EQ(rec.worker, 5);
+    EXPECT_EQ(rec.rx_ns, 1234u);
+    EXPECT_EQ(rec.port_index, relay_harness::port_udp);
+    ASSERT_EQ(rec.len, 148);
+    EXPECT_EQ(rec.bytes[0], 1);
+    EXPECT_TRUE(rec.remote == a->remote);
+}
+
+// Transit peers (relay-to-relay tunnels) carry sources that belong to prefixes behind other
+// relays: their cryptokey mismatches pass, an ordinary peer's are still dropped.
+TEST_F(pipeline, transit_peer_may_carry_foreign_sources)
+{
+    test_peer& c = h->add_peer(3, "10.0.0.4:51820", relay_harness::port_eth);
+    h->allow(3, "192.168.3.0/24");
+    h->tables->peers().slot(3)->flags = dp::peer_transit; // as the applier does on add_peer
+
+    auto foreign = h->inner_packet("172.31.9.9", "192.168.2.20", 120); // nobody's source
+    auto others = h->inner_packet("fd01::77", "fd02::20", 160);         // A's v6 source
+    for (const auto& [ctr, inner] : {std::pair{1ull, foreign}, std::pair{2ull, others}}) {
+        h->run({h->seal_from(c, ctr, inner)}, relay_harness::port_eth);
+        auto out = h->take_tx(relay_harness::port_udp);
+        ASSERT_EQ(out.size(), 1u) << "counter " << ctr;
+        auto got = h->open_for(*b, out[0]);
+        rte_pktmbuf_free(out[0]);
+        ASSERT_TRUE(got.has_value());
+        EXPECT_EQ(0, std::memcmp(got->data(), inner.data(), inner.size()));
+    }
+    EXPECT_EQ(drops(drop_reason::cryptokey_mismatch), 0u);
+    EXPECT_EQ(h->peer_stats[3].rx_packets.load(), 2u);
+
+    // The same packets from A (not transit) are refused.
+    EXPECT_FALSE(a_to_b(1, foreign).has_value());
+    EXPECT_FALSE(a_to_b(2, h->inner_packet("fd03::1", "fd02::20", 160)).has_value());
+    EXPECT_EQ(drops(drop_reason::cryptokey_mismatch), 2u);
+    // Transit lifts only the source check: a route back to the sender is still a loop.
+    h->route("192.168.3.0/24", 3);
+    h->run({h->seal_from(c, 3, h->inner_packet("172.31.9.9", "192.168.3.5", 80))},
+           relay_harness::port_eth);
+    EXPECT_EQ(drops(drop_reason::route_loop), 1u);
+    EXPECT_EQ(h->counters.drops_total, 3u);
+}
+
+// Routes to next_hop_control hand the authenticated inner packet (v4 and v6) to the control
+// plane, byte for byte, with the peer it came from; no rate limit, but bounded size.
+TEST_F(pipeline, control_routes_punt_inner_packets)
+{
+    h->route("10.255.0.1/32", dp::next_hop_control);
+    h->route("fd00:ff::1/128", dp::next_hop_control);
+    auto probe4 = h->inner_packet("192.168.1.10", "10.255.0.1", 84, 0x5a);
+    auto probe6 = h->inner_packet("fd02::20", "fd00:ff::1", 104, 0xa5);
+    h->run({h->seal_from(*a, 1, probe4)}, relay_harness::port_eth);
+    h->run({h->seal_from(*b, 1, probe6, relay_harness::port_udp)}, relay_harness::port_udp);
+    EXPECT_TRUE(h->take_tx(relay_harness::port_udp).empty());
+    EXPECT_TRUE(h->take_tx(relay_harness::port_eth).empty());
+    EXPECT_TRUE(h->take_tx(relay_harness::port_access).empty());
+    ASSERT_EQ(h->punted.size(), 2u);
+    EXPECT_EQ(h->counters.control_punted, 2u);
+    EXPECT_EQ(h->counters.punted, 0u) << "handshake punts are counted apart";
+    EXPECT_EQ(h->counters.drops_total, 0u);
+
+    struct expect {
+        const test_peer* from;
+        const std::vector<uint8_t>* bytes;
+        uint16_t port;
+    };
+    const expect want[] = {{a, &probe4, relay_harness::port_eth},
+                           {b, &probe6, relay_harness::port_udp}};
+    for (size_t i = 0; i < 2; i++) {
+        abi::punted_packet rec;
+        ASSERT_TRUE(dp::make_punt_record(h->punted[i], 0, 99, rec));
+        EXPECT_EQ(abi::validate(rec, abi::limits{}), abi::error::ok);
+        EXPECT_EQ(rec.kind, abi::punt_kind::inner_packet);
+        EXPECT_EQ(rec.peer, want[i].from->id);
+        EXPECT_EQ(rec.port_index, want[i].port);
+        EXPECT_TRUE(rec.remote == want[i].from->remote);
+        ASSERT_EQ(rec.len, want[i].bytes->size());
+        EXPECT_EQ(0, std::memcmp(rec.bytes, want[i].bytes->data(), rec.len));
+        EXPECT_EQ(rec.bytes[rec.len], 0) << "bytes past len are zero";
+    }
+
+    // Bigger than a punt record: dropped with its own reason, nothing punted.
+    h->run({h->seal_from(*a, 2, h->inner_packet("192.168.1.10", "10.255.0.1",
+                                                abi::max_packet_bytes + 1))},
+           relay_harness::port_eth);
+    EXPECT_EQ(drops(drop_reason::control_too_big), 1u);
+    // Exactly max_packet_bytes still fits.
+    h->run({h->seal_from(*a, 3, h->inner_packet("192.168.1.10", "10.255.0.1",
+                                                abi::max_packet_bytes))},
+           relay_harness::port_eth);
+    EXPECT_EQ(h->punted.size(), 3u);
+    // A source outside A's allowed IPs never reaches the control plane.
+    h->run({h->seal_from(*a, 4, h->inner_packet("10.1.1.1", "10.255.0.1", 60))},
+           relay_harness::port_eth);
+    EXPECT_EQ(drops(drop_reason::cryptokey_mismatch), 1u);
+    // From the access side (not authenticated): refused.
+    auto local = h->inner_packet("10.99.1.1", "10.255.0.1", 60);
+    rte_mbuf* m = h->alloc();
+    std::memcpy(rte_pktmbuf_append(m, 60), local.data(), 60);
+    h->run({m}, relay_harness::port_access);
+    EXPECT_EQ(drops(drop_reason::control_from_access), 1u);
+    EXPECT_EQ(h->punted.size(), 3u);
+    EXPECT_EQ(h->counters.control_punted, 3u);
+    EXPECT_EQ(h->counters.drops_total, 3u);
+}
+
+// A whole burst of probes: every one punted (none rate-limited), in order.
+TEST_F(pipeline, control_punts_a_full_burst)
+{
+    h->route("10.255.0.1/32", dp::next_hop_control);
+    std::vector<rte_mbuf*> burst;
+    for (uint64_t i = 0; i < dp::max_burst; i++) {
+        auto probe = h->inner_packet("192.168.1.10", "10.255.0.1", 60, static_cast<uint8_t>(i));
+        burst.push_back(h->seal_from(*a, i, probe));
+    }
+    h->run(burst, relay_harness::port_eth);
+    ASSERT_EQ(h->punted.size(), dp::max_burst);
+    for (uint16_t i = 0; i < dp::max_burst; i++) {
+        abi::punted_packet rec;
+        ASSERT_TRUE(dp::make_punt_record(h->punted[i], 0, 0, rec));
+        EXPECT_EQ(rec.bytes[rec.len - 1], i) << "order kept";
+    }
+    EXPECT_EQ(h->counters.control_punted, dp::max_burst);
 }
 
 // Test local delivery to the access port and access input encrypted toward B.
