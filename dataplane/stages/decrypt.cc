@@ -59,16 +59,24 @@ void note_authenticated(worker_ctx& c, keypair* kp, const drv::pkt_meta& md) noe
 
 uint16_t decrypt_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept
 {
+    // A burst usually holds runs of one peer's packets (one flow per queue, GRO-like
+    // trains): each run's receiver index is hashed and looked up once, not once per packet.
     uint32_t index[max_burst] = {}; // initialised: gcc cannot see that n <= max_burst
-    keypair* kps[max_burst];
+    uint8_t run_of[max_burst];
     uint64_t counter[max_burst];
+    uint16_t runs = 0;
     for (uint16_t i = 0; i < n; i++) {
         const auto& md = drv::meta(pkts[i]);
         const uint8_t* msg = rte_pktmbuf_mtod_offset(pkts[i], const uint8_t*, md.payload_off);
-        index[i] = wire::transport_receiver_index(msg);
+        const uint32_t idx = wire::transport_receiver_index(msg);
+        if (runs == 0 || index[runs - 1] != idx) {
+            index[runs++] = idx;
+        }
+        run_of[i] = static_cast<uint8_t>(runs - 1);
         counter[i] = wire::transport_counter(msg);
     }
-    c.tables->index().lookup_bulk(index, n, kps);
+    keypair* run_kp[max_burst];
+    c.tables->index().lookup_bulk(index, runs, run_kp);
 
     // Pre-check everything that is cheap before paying for the AEAD.
     crypto::aead_op ops[max_burst];
@@ -77,7 +85,7 @@ uint16_t decrypt_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept
     uint16_t k = 0;
     for (uint16_t i = 0; i < n; i++) {
         pkt* m = pkts[i];
-        keypair* kp = kps[i];
+        keypair* kp = run_kp[run_of[i]];
         if (kp == nullptr) [[unlikely]] {
             c.drop(m, drop_reason::unknown_receiver);
             continue;

@@ -13,22 +13,26 @@
 namespace edgerelay::dp {
 namespace {
 
-// Prepends Ethernet + IP + UDP in software. The path is small and read-only here, so the
-// template is built on the stack per packet; checksum mode follows the context.
-bool prepend_outer(worker_ctx& c, pkt* m, const path& via) noexcept
+// The outer header template of one path; built once per run of packets to the same path.
+void fill_template(const worker_ctx& c, const path& via, wire::outer_template& t) noexcept
 {
-    const auto hdr_len = static_cast<uint16_t>(wire::outer_header_len(via.remote.family, false));
-    const uint16_t payload_len = rte_pktmbuf_data_len(m);
-    auto* at = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, hdr_len));
-    if (at == nullptr) [[unlikely]] {
-        return false;
-    }
-    wire::outer_template t;
+    t = wire::outer_template{};
     t.src = via.local;
     t.dst = via.remote;
     std::memcpy(t.src_mac, via.src_mac, 6);
     std::memcpy(t.dst_mac, via.dst_mac, 6);
     t.checksum = c.udp4_checksum ? wire::udp_csum::full : wire::udp_csum::none;
+}
+
+// Prepends Ethernet + IP + UDP in software from the path's template.
+bool prepend_outer(pkt* m, const wire::outer_template& t) noexcept
+{
+    const auto hdr_len = static_cast<uint16_t>(wire::outer_header_len(t.dst.family, false));
+    const uint16_t payload_len = rte_pktmbuf_data_len(m);
+    auto* at = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, hdr_len));
+    if (at == nullptr) [[unlikely]] {
+        return false;
+    }
     write_outer(at, t, at + hdr_len, payload_len);
     return true;
 }
@@ -37,6 +41,10 @@ bool prepend_outer(worker_ctx& c, pkt* m, const path& via) noexcept
 
 void encap_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept
 {
+    // Paths are immutable once published (replaced whole, freed after a grace period), so
+    // a template built for one path pointer stays right for the whole burst.
+    const path* templ_of = nullptr;
+    wire::outer_template templ;
     for (uint16_t i = 0; i < n; i++) {
         pkt* m = pkts[i];
         auto& md = drv::meta(m);
@@ -51,7 +59,11 @@ void encap_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept
             continue;
         }
         if (c.port_kinds[via->port_index] == drv::port_kind::underlay_eth) {
-            if (!prepend_outer(c, m, *via)) [[unlikely]] {
+            if (via != templ_of) {
+                fill_template(c, *via, templ);
+                templ_of = via;
+            }
+            if (!prepend_outer(m, templ)) [[unlikely]] {
                 c.drop(m, drop_reason::too_big);
                 continue;
             }

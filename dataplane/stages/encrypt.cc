@@ -81,7 +81,9 @@ uint16_t encrypt_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept
             continue;
         }
         auto* tail = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, grow));
-        std::memset(tail, 0, padded - len);
+        if (padded != len) { // 64-byte and 1420-byte inner packets need no padding
+            std::memset(tail, 0, padded - len);
+        }
         auto* hdr = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, transport_hdr));
         wire::write_transport_header(hdr, kp->remote_index, counter);
         ops[kept] = {kp->send_key, counter, hdr + transport_hdr, hdr + transport_hdr, padded,

@@ -186,7 +186,7 @@ TEST(tables, prefix4_tbl8_reuse_waits_for_readers)
 }
 
 // A million random routes (mostly /16../24, one in 32 longer so tbl8 groups are used), then
-// a tenth removed: lookups against a hashed model (33 probes per address) after each phase.
+// 5 % removed: lookups against a hashed model (33 probes per address) after each phase.
 // Correctness at scale, not speed.
 TEST(tables, prefix4_million_routes)
 {
@@ -224,7 +224,7 @@ TEST(tables, prefix4_million_routes)
         return next_hop_none;
     };
     auto check = [&](const char* phase) {
-        for (int round = 0; round < 4096; ++round) {
+        for (int round = 0; round < 1024; ++round) {
             uint32_t addrs[32];
             for (auto& a : addrs) {
                 const auto& [base, d] = installed[rng() % installed.size()];
@@ -240,7 +240,7 @@ TEST(tables, prefix4_million_routes)
     };
     check("after adds");
     std::shuffle(installed.begin(), installed.end(), rng);
-    for (uint32_t i = 0; i < n_routes / 10; ++i) {
+    for (uint32_t i = 0; i < n_routes / 20; ++i) {
         const auto [a, d] = installed.back();
         installed.pop_back();
         ASSERT_EQ(t->remove(a, d), 0);
