@@ -176,7 +176,8 @@ def plots(out_dir, aead, fwd, route, runs, uvw, warn):
     ax1.set_title("packets/s (route mode, 1 peer)")
     ax2.set_ylabel("Gbit/s of inner packets")
     ax2.set_title("inner bits/s")
-    ax1.legend(fontsize=8)
+    if ax1.get_legend_handles_labels()[0]:
+        ax1.legend(fontsize=8)
     save(fig, "throughput.png", "Throughput against packet size: the dataplane's NDR, PDR and MFR "
          "with both ceilings measured in the same run")
 
@@ -276,7 +277,7 @@ def uvw_ratio(uvw):
             mean([r["edgerelay_udp_bps"] for r in rs]) / u if u else 0.0)
 
 
-def scaling_section(facts, aead, runs, route, ceil):
+def scaling_section(facts, aead, runs, route, ceil, counters):
     L = []
     tab = sorted(n for (src, n) in runs if src == "table")
     L.append("## Table size: 1 … 100 000 peers and routes\n")
@@ -299,22 +300,24 @@ def scaling_section(facts, aead, runs, route, ceil):
     L.append("## Workers\n")
     w = sorted(n for (src, n) in runs if src == "workers")
     if w:
-        L.append("The same single-queue memif load with a second worker configured on CPU 1, which the "
-                 "loadgen also uses on this 2-CPU machine: memif has no RSS, so every frame still goes "
-                 "to worker 0 and the figure is the cost of an added, polling worker, not its gain.\n")
-        L.append("| workers | mix | MFR | MFR / MFR(1 worker) |")
-        L.append("|---|---|---|---|")
+        L.append("Two sending peers, first on one worker (CPU 0), then on two (CPUs 0 and 1, two memif "
+                 "queue pairs, one peer per queue). The loadgen runs on CPU 1 too: on this 2-CPU machine "
+                 "the second worker competes with the generator, so the ratio is what an added worker "
+                 "costs or gains here, not its gain on a machine with a core to spare.\n")
+        L.append("| workers | mix | loadgen offered | MFR | MFR / MFR(1 worker) | per-worker rx (exit counters) |")
+        L.append("|---|---|---|---|---|---|")
         for m in MIXES:
-            s1 = route[m]["mfr"]
-            if s1:
-                L.append(f"| 1 | {m} | {fmt_pps(s1)} | 1.00 |")
+            base = summary(runs.get(("workers", 1), []), m)["mfr"]
             for n in w:
                 s = summary(runs[("workers", n)], m)
                 if s["mfr"]:
-                    L.append(f"| {n} | {m} | {fmt_pps(s['mfr'])} | {fmt_ratio(ratio(s['mfr'], s1))} |")
+                    per = ", ".join(kv(c.split())["rx_packets"] for c in counters.get(f"workers n={n}", [])
+                                    if "rx_packets=" in c)
+                    L.append(f"| {n} | {m} | {fmt_pps(s['max'])} | {fmt_pps(s['mfr'])} | "
+                             f"{fmt_ratio(ratio(s['mfr'], base))} | {per} |")
         L.append("")
         L.append("On a larger machine (one core per worker plus cores for the generator), see "
-                 "perf/README.md, \"Scaling on larger machines\": a NIC pair with RSS or a multi-queue "
+                 "perf/README.md, section \"Scaling\": a NIC pair with RSS or a multi-queue "
                  "generator, N = 1, 2, 4 … workers, MFR(N) / (N × MFR(1)).")
     else:
         L.append("- not measured (perf/run without --no-workers)")
@@ -448,7 +451,7 @@ def main():
     for label in counters:
         L.append(f"- {label}: " + "; ".join(f"`{c}`" for c in counters[label]))
     L.append("")
-    L.extend(scaling_section(facts, aead, runs, route, ceil))
+    L.extend(scaling_section(facts, aead, runs, route, ceil, counters))
     L.extend(uvw_section(uvw))
     L.append("## Table memory (DPDK allocator, slope between two table sizes)\n")
     if tablemem:

@@ -34,6 +34,7 @@ constexpr size_t tunnel_mtu = 1420;
 
 struct options {
     uint32_t peers = 1;
+    uint16_t queues = 1;       // queue pairs; peer i is sent on queue i mod N (one worker each)
     uint64_t seed = 1;
     std::string write_program;
     uint32_t idle_peers = 0;   // --write-program: installed peers that never send (table size)
@@ -72,6 +73,9 @@ binary search on the offered rate, then latency at fractions of the NDR.
 Options:
   --peers P             sending peers (default 1); each has its own keys, index, endpoint, /24
   --seed S              derive keys and addresses from S (default 1)
+  --queues N            N queue pairs on the port (default 1): peer i always goes out on
+                        queue i mod N, so each relay worker owns whole peers; P must be a
+                        multiple of N. For memif the far end must configure N queues too.
   --write-program FILE  write the er-program file for (P, S) and exit (no DPDK)
   --idle-peers N        with --write-program: N more peers (keypair, allowed /24 in 13/8 up)
                         that never send, so the relay's tables hold P+1+N peers
@@ -135,6 +139,8 @@ bool parse_args(int argc, char** argv, options& o)
             std::exit(0);
         } else if (a == "--peers") {
             o.peers = static_cast<uint32_t>(std::stoul(val()));
+        } else if (a == "--queues") {
+            o.queues = static_cast<uint16_t>(std::stoul(val()));
         } else if (a == "--seed") {
             o.seed = std::stoull(val());
         } else if (a == "--write-program") {
@@ -200,6 +206,10 @@ bool parse_args(int argc, char** argv, options& o)
     }
     if (o.idle_peers > 1'000'000 || o.extra_routes > 1'000'000) {
         std::fprintf(stderr, "edgerelay-loadgen: --idle-peers and --extra-routes are at most 1000000\n");
+        return false;
+    }
+    if (o.queues == 0 || o.queues > 16 || o.peers % o.queues != 0) {
+        std::fprintf(stderr, "edgerelay-loadgen: --queues must be 1..16 and divide --peers\n");
         return false;
     }
     if (o.peers == 0 || o.peers > 16384) {
@@ -282,7 +292,7 @@ public:
     void run_search(size_mix mix);
 
 private:
-    void build_burst(size_mix mix, rte_mbuf** m, uint64_t tsc);
+    void build_burst(size_mix mix, rte_mbuf** m, uint64_t tsc, uint16_t q);
     void receive(uint64_t t_end);
     void drain(double seconds);
 
@@ -293,6 +303,8 @@ private:
     crypto::aead_burst_engine _aead;
     uint8_t _mac[6] = {}, _relay_mac[6] = {};
     uint64_t _seq = 0;                     // packets built so far (selects peer and size)
+    std::vector<uint64_t> _qseq;           // --queues > 1: packets built so far per queue
+    uint16_t _next_q = 0;
     std::vector<uint64_t> _counter;        // next counter per sending peer
     std::vector<std::vector<uint8_t>> _echo_frames; // --echo: frames sealed once
     // Per-trial receive state.
@@ -314,10 +326,13 @@ bool loadgen::open_port()
         return false;
     }
     rte_eth_conf conf{};
-    if (rte_eth_dev_configure(_port, 1, 1, &conf) < 0 ||
-        rte_eth_rx_queue_setup(_port, 0, 1024, rte_eth_dev_socket_id(_port), nullptr, _pool) < 0 ||
-        rte_eth_tx_queue_setup(_port, 0, 1024, rte_eth_dev_socket_id(_port), nullptr) < 0 ||
-        rte_eth_dev_start(_port) < 0) {
+    bool ok = rte_eth_dev_configure(_port, _o.queues, _o.queues, &conf) == 0;
+    for (uint16_t q = 0; ok && q < _o.queues; q++) {
+        ok = rte_eth_rx_queue_setup(_port, q, 1024, rte_eth_dev_socket_id(_port), nullptr, _pool) == 0 &&
+             rte_eth_tx_queue_setup(_port, q, 1024, rte_eth_dev_socket_id(_port), nullptr) == 0;
+    }
+    _qseq.assign(_o.queues, 0);
+    if (!ok || rte_eth_dev_start(_port) < 0) {
         std::fprintf(stderr, "edgerelay-loadgen: cannot start port 0\n");
         return false;
     }
@@ -358,14 +373,17 @@ bool loadgen::open_port()
     return true;
 }
 
-void loadgen::build_burst(size_mix mix, rte_mbuf** m, uint64_t tsc)
+void loadgen::build_burst(size_mix mix, rte_mbuf** m, uint64_t tsc, uint16_t q)
 {
     crypto::aead_op ops[burst];
     const auto n_peers = static_cast<uint32_t>(_plan.peers.size());
+    const uint32_t nq = _o.queues, per_q = n_peers / nq;
     for (uint16_t i = 0; i < burst; i++, _seq++) {
-        const uint32_t pi = static_cast<uint32_t>(_seq % n_peers);
+        // One queue: peers round robin. N queues: queue q sends peers q, q+N, q+2N ... only.
+        const uint64_t k = nq == 1 ? _seq : _qseq[q]++;
+        const uint32_t pi = static_cast<uint32_t>((k % per_q) * nq + q);
         const lg_peer& p = _plan.peers[pi];
-        const uint16_t len = mix_size(mix, _seq / n_peers);
+        const uint16_t len = mix_size(mix, k / per_q);
         if (_o.echo) {
             // The frame of (peer, size) sealed once; the TSC goes in the source MAC.
             size_t key = (static_cast<size_t>(pi) * 3) + (len == 64 ? 0 : len == 576 ? 1 : 2);
@@ -402,7 +420,11 @@ void loadgen::build_burst(size_mix mix, rte_mbuf** m, uint64_t tsc)
 void loadgen::receive(uint64_t t_end)
 {
     rte_mbuf* m[burst];
-    uint16_t n = rte_eth_rx_burst(_port, 0, m, burst);
+    uint16_t n = 0;
+    for (uint16_t q = 0; q < _o.queues && n == 0; q++) {
+        n = rte_eth_rx_burst(_port, static_cast<uint16_t>((_next_q + q) % _o.queues), m, burst);
+    }
+    _next_q = static_cast<uint16_t>((_next_q + 1) % _o.queues);
     if (n == 0) {
         return;
     }
@@ -519,8 +541,9 @@ trial_result loadgen::trial(size_mix mix, double pps, double seconds)
             }
             next += per_burst;
             if (rte_pktmbuf_alloc_bulk(_pool, m, burst) == 0) {
-                build_burst(mix, m, now);
-                uint16_t sent = rte_eth_tx_burst(_port, 0, m, burst);
+                const auto q = static_cast<uint16_t>((tx / burst) % _o.queues);
+                build_burst(mix, m, now, q);
+                uint16_t sent = rte_eth_tx_burst(_port, q, m, burst);
                 if (sent < burst) {
                     rte_pktmbuf_free_bulk(m + sent, burst - sent); // the far end's ring is full: lost
                 }
