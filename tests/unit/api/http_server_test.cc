@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <chrono>
 #include <fcntl.h>
+#include <random>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <thread>
@@ -212,6 +213,34 @@ TEST_F(server_test, garbage_gets_400_and_the_server_carries_on)
     auto r = drain(fd, server, h);
     ::close(fd);
     EXPECT_EQ(parse_response(r.data).status, 400);
+    EXPECT_EQ(exchange("GET /health HTTP/1.1\r\nHost: x\r\n\r\n").status, 200);
+}
+
+TEST_F(server_test, random_bytes_from_many_clients)
+{
+    std::mt19937 rng(4040);
+    static constexpr char chars[] = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n\0\xff%:";
+    for (int i = 0; i < 100; ++i) {
+        std::string junk(rng() % 300, '\0');
+        for (auto& c : junk) {
+            c = rng() % 3 == 0 ? char(rng()) : chars[rng() % (sizeof chars - 1)];
+        }
+        int fd = connect_to(server.port());
+        send_text(fd, junk);
+        ::shutdown(fd, SHUT_WR);
+        auto r = drain(fd, server, h);
+        ::close(fd);
+        // Either closed without a word (nothing was sent) or a well-formed answer.
+        EXPECT_TRUE(r.eof || r.reset);
+        if (!r.data.empty()) {
+            int status = parse_response(r.data).status;
+            EXPECT_TRUE(status == 200 || status == 400 || status == 404 || status == 405 ||
+                        status == 431 || status == 505)
+                << status;
+        } else {
+            EXPECT_TRUE(junk.empty());
+        }
+    }
     EXPECT_EQ(exchange("GET /health HTTP/1.1\r\nHost: x\r\n\r\n").status, 200);
 }
 
