@@ -345,6 +345,10 @@ def uvw_section(uvw):
                  f"{g(r['edgerelay_udp_bps'])} | {g(r['wggo_udp_bps'])} | {r['udp_ratio']:.2f} |")
     t, u = uvw_ratio(uvw)
     L.append(f"\nTarget ≥ 2×: TCP ×{t:.2f} **{verdict(t, 2.0)}**, UDP ×{u:.2f} **{verdict(u, 2.0)}**.\n")
+    L.append("Both endpoints are wireguard-go in both set-ups and run, with iperf3 and the relay, on the "
+             "same 2 CPUs: a TCP stream is paced by the slowest of the three WireGuard hops and by "
+             "the endpoints' own crypto, so the TCP ratio mostly measures the endpoints; UDP at "
+             "unlimited rate shows what each relay delivers when the sender overloads it.\n")
     return L
 
 
