@@ -39,7 +39,7 @@ require_root
 for b in "$dataplane" "$controlplane" "$ctl"; do
     [ -x "$b" ] || { echo "uring_vs_wggo: $b missing (ninja -C $build)" >&2; exit 2; }
 done
-for c in wireguard-go wg iperf3 jq; do
+for c in wireguard-go wg iperf3 python3; do
     command -v $c >/dev/null || { echo "uring_vs_wggo: needs $c" >&2; exit 2; }
 done
 trap 'rc=$?; set +e; cleanup; exit $rc' EXIT INT TERM
@@ -94,8 +94,11 @@ iperf_bps() {
         { cat "$work/iperf-$port.json" "$work/iperf-$port.err" >&2; fail "iperf3 $*"; }
     bg_wait "$srv" || true
     # TCP: bytes the receiver got; UDP: the sender's rate times what was not lost.
-    BPS=$(jq -r 'if .end.sum_received then .end.sum_received.bits_per_second
-           else .end.sum.bits_per_second * (1 - .end.sum.lost_percent / 100) end' "$work/iperf-$port.json")
+    BPS=$(python3 -c 'import json, sys
+e = json.load(open(sys.argv[1]))["end"]
+r = e.get("sum_received")
+print(r["bits_per_second"] if r else e["sum"]["bits_per_second"] * (1 - e["sum"]["lost_percent"] / 100))' \
+        "$work/iperf-$port.json")
 }
 port=5301
 measure() { # label: sets TCP, then UDP (unlimited rate, 1392-byte datagrams = full inner packets)
