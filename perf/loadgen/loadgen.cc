@@ -99,7 +99,7 @@ Options:
   --vdev ARGS           the DPDK vdev (default %s)
   --lcore N             the CPU to run on (default 1)
   --no-huge             run DPDK without hugepages (memif copies through memfd regions anyway)
-  --start-file PATH     after link up, wait (up to 600 s) until PATH exists before the first
+  --start-file PATH     after link up, wait (up to 1800 s) until PATH exists before the first
                         trial: perf/run creates it once er-program has programmed the relay
   -h, --help            this text
 
@@ -360,7 +360,7 @@ bool loadgen::open_port()
     std::printf("link up\n");
     std::fflush(stdout);
     if (!_o.start_file.empty()) {
-        deadline = rte_rdtsc() + 600 * rte_get_tsc_hz();
+        deadline = rte_rdtsc() + 1800 * rte_get_tsc_hz(); // 100 000 peers take minutes to program
         while (access(_o.start_file.c_str(), F_OK) != 0) {
             if (rte_rdtsc() > deadline) {
                 std::fprintf(stderr, "edgerelay-loadgen: %s did not appear\n", _o.start_file.c_str());
