@@ -44,11 +44,11 @@ uint16_t classify_process(worker_ctx& c, pkt** pkts, uint16_t n, drv::port_kind 
 {
     const bool eth = kind == drv::port_kind::underlay_eth;
     uint16_t kept = 0;
+    uint64_t rx_bytes = 0; // the worker's counters are added once per burst
     for (uint16_t i = 0; i < n; i++) {
         pkt* m = pkts[i];
         auto& md = drv::meta(m);
-        c.counters->rx_packets++;
-        c.counters->rx_bytes += rte_pktmbuf_pkt_len(m);
+        rx_bytes += rte_pktmbuf_pkt_len(m);
         if (m->nb_segs != 1) [[unlikely]] {
             c.drop(m, drop_reason::too_big); // jumbo chains never carry WireGuard at our MTU
             continue;
@@ -80,6 +80,8 @@ uint16_t classify_process(worker_ctx& c, pkt** pkts, uint16_t n, drv::port_kind 
             c.drop(m, drop_reason::punt_full);
         }
     }
+    c.counters->rx_packets += n;
+    c.counters->rx_bytes += rx_bytes;
     return kept;
 }
 

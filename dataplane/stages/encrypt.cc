@@ -5,8 +5,10 @@
 //
 // Uses: meta.hop. Sets: meta.peer = hop.
 // Next: encap; inactive peer, no keypair, expired or exhausted keypair, no room → drop.
+// Counters: one atomic add per run of packets on one keypair, not one per packet.
 // Raises: rekey_needed (REKEY_AFTER_MESSAGES, or REKEY_AFTER_TIME for the initiator),
 // keypair_expired — each once per keypair.
+#include <algorithm>
 #include <cstring>
 #include <span>
 
@@ -23,9 +25,8 @@ constexpr uint16_t transport_hdr = 16;
 constexpr uint16_t tag_len = 16;
 constexpr uint16_t outer_room = 14 + 4 + 40 + 8; // Ethernet + VLAN + IPv6 + UDP, for encap
 
-// Picks the keypair and a fresh counter, or drops. Counters are reserved with one atomic
-// add because several workers may send to the same peer; they are never reused.
-keypair* take_counter(worker_ctx& c, pkt* m, const peer& p, uint64_t& counter) noexcept
+// The peer's current keypair if it may still send, or drops.
+keypair* usable_keypair(worker_ctx& c, pkt* m, const peer& p) noexcept
 {
     keypair* kp = p.current.load(std::memory_order_acquire);
     if (kp == nullptr) [[unlikely]] {
@@ -39,29 +40,34 @@ keypair* take_counter(worker_ctx& c, pkt* m, const peer& p, uint64_t& counter) n
         c.drop(m, drop_reason::keypair_expired);
         return nullptr;
     }
-    counter = kp->send_counter.fetch_add(1, std::memory_order_relaxed);
-    if (counter >= reject_after_messages) [[unlikely]] {
-        c.drop(m, drop_reason::keypair_exhausted);
-        return nullptr;
-    }
-    if ((counter >= rekey_after_messages || c.now_tsc >= kp->rekey_tsc) &&
+    return kp;
+}
+
+// Counters are reserved with one atomic add per run of packets on the same keypair (several
+// workers may send to the same peer; counters are never reused). `last` is the highest
+// counter of the run: the rekey limits are checked once for the run.
+void note_rekey(worker_ctx& c, keypair* kp, uint64_t last) noexcept
+{
+    if ((last >= rekey_after_messages || c.now_tsc >= kp->rekey_tsc) &&
         kp->rekey_signalled.load(std::memory_order_relaxed) == 0) [[unlikely]] {
         if (kp->rekey_signalled.exchange(1, std::memory_order_relaxed) == 0) {
             c.raise({dp_event::rekey_needed, 0, kp->peer, kp->local_index, {}});
         }
     }
-    return kp;
 }
 
 } // namespace
 
 uint16_t encrypt_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept
 {
-    crypto::aead_op ops[max_burst];
-    uint16_t kept = 0;
+    // Pass 1: every check but the counter's, in the order of the packets.
+    keypair* kps[max_burst];
+    uint16_t lens[max_burst];
+    uint16_t paddeds[max_burst];
+    uint16_t live = 0;
     for (uint16_t i = 0; i < n; i++) {
         pkt* m = pkts[i];
-        auto& md = drv::meta(m);
+        const auto& md = drv::meta(m);
         const peer* p = c.tables->peers().get(md.hop);
         if (p == nullptr) [[unlikely]] {
             c.drop(m, drop_reason::peer_gone);
@@ -75,24 +81,57 @@ uint16_t encrypt_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept
             c.drop(m, drop_reason::too_big);
             continue;
         }
-        uint64_t counter = 0;
-        keypair* kp = take_counter(c, m, *p, counter);
+        keypair* kp = usable_keypair(c, m, *p);
         if (kp == nullptr) {
             continue;
         }
-        auto* tail = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, grow));
-        if (padded != len) { // 64-byte and 1420-byte inner packets need no padding
-            std::memset(tail, 0, padded - len);
+        kps[live] = kp;
+        lens[live] = len;
+        paddeds[live] = padded;
+        pkts[live++] = m;
+    }
+
+    // Pass 2: counters (one atomic add per run of one keypair), then seal in place.
+    crypto::aead_op ops[max_burst];
+    uint16_t kept = 0;
+    for (uint16_t i = 0; i < live;) {
+        keypair* kp = kps[i];
+        uint16_t run = 1;
+        while (i + run < live && kps[i + run] == kp) {
+            run++;
         }
-        auto* hdr = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, transport_hdr));
-        wire::write_transport_header(hdr, kp->remote_index, counter);
-        ops[kept] = {kp->send_key, counter, hdr + transport_hdr, hdr + transport_hdr, padded,
-                     hdr + transport_hdr + padded, false};
-        md.peer = md.hop;
-        peer_counters& pc = c.peer_stats[md.hop];
-        abi::counter_add(pc.tx_packets, 1);
-        abi::counter_add(pc.tx_bytes, len);
-        pkts[kept++] = m;
+        const uint64_t base = kp->send_counter.fetch_add(run, std::memory_order_relaxed);
+        for (uint16_t j = 0; j < run; j++) {
+            pkt* m = pkts[i + j];
+            const uint64_t counter = base + j;
+            if (counter >= reject_after_messages) [[unlikely]] {
+                c.drop(m, drop_reason::keypair_exhausted);
+                continue;
+            }
+            auto& md = drv::meta(m);
+            const uint16_t len = lens[i + j];
+            const uint16_t padded = paddeds[i + j];
+            auto* tail = reinterpret_cast<uint8_t*>(
+                rte_pktmbuf_append(m, static_cast<uint16_t>(padded - len + tag_len)));
+            if (padded != len) { // 64-byte and 1420-byte inner packets need no padding
+                std::memset(tail, 0, padded - len);
+            }
+            auto* hdr = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, transport_hdr));
+            wire::write_transport_header(hdr, kp->remote_index, counter);
+            ops[kept] = {kp->send_key, counter, hdr + transport_hdr, hdr + transport_hdr, padded,
+                         hdr + transport_hdr + padded, false};
+            md.peer = md.hop;
+            peer_counters& pc = c.peer_stats[md.hop];
+            abi::counter_add(pc.tx_packets, 1);
+            abi::counter_add(pc.tx_bytes, len);
+            pkts[kept++] = m;
+        }
+        // Only counters that were used count (as when each packet took its own).
+        const uint64_t used_end = std::min<uint64_t>(base + run, reject_after_messages);
+        if (used_end > base) {
+            note_rekey(c, kp, used_end - 1);
+        }
+        i = static_cast<uint16_t>(i + run);
     }
     c.aead->seal(std::span(ops, kept));
     c.counters->encrypted += kept;
