@@ -213,6 +213,10 @@ bool http_server::read_request(client& c, const handler& h)
     http_request req;
     for (;;) {
         // Never hold more than one byte past the limit: enough to know the head is too large.
+        if (c.in.size() > max_request_head) {
+            st = parse_status::too_large; // defensive: parse already says so at the limit
+            break;
+        }
         size_t room = max_request_head + 1 - c.in.size();
         ssize_t n = ::recv(c.fd, buf, std::min(room, sizeof buf), MSG_DONTWAIT);
         if (n > 0) {
