@@ -136,4 +136,9 @@ http_response dispatch(const http_request& req, const provider& p)
     }
 }
 
+handler make_handler(provider p)
+{
+    return [p = std::move(p)](const http_request& req) { return dispatch(req, p); };
+}
+
 } // namespace edgerelay::cp::api

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "controlplane/api/http_message.hh"
+#include "controlplane/api/http_server.hh"
 #include "controlplane/api/snapshot.hh"
 
 namespace edgerelay::cp::api {
@@ -34,6 +35,9 @@ const std::vector<endpoint_info>& endpoints();
 /// Answers a request: GET/HEAD only (405 with Allow: GET, HEAD), known paths (404 with a JSON
 /// error otherwise, a trailing '/' is tolerated). Never throws: a provider that throws gives 500.
 http_response dispatch(const http_request& req, const provider& p);
+
+/// The server's handler for this table, `p` copied in: `server.poll(make_handler(p))`.
+handler make_handler(provider p);
 
 /// The reasons /ready lists when not ready, empty when ready.
 std::vector<std::string> not_ready_reasons(const readiness& r);

@@ -92,6 +92,19 @@ provider full_provider()
     return provider{[] { return all_ready(); }, [] { return sample_snapshot(); }};
 }
 
+TEST(routes, make_handler_dispatches)
+{
+    handler h = make_handler(full_provider());
+    http_request req;
+    req.method = "GET";
+    req.path = "/routes";
+    auto r = h(req);
+    EXPECT_EQ(r.status, 200);
+    EXPECT_NE(r.body.find("10.1.0.0/16"), std::string::npos);
+    req.path = "/nope";
+    EXPECT_EQ(h(req).status, 404);
+}
+
 TEST(routes, health_is_ok)
 {
     auto r = get("/health", provider{});
