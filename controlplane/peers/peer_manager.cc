@@ -34,7 +34,8 @@ std::optional<uint32_t> index_of(const std::optional<transport_keys>& k) noexcep
 
 peer_manager::peer::peer(const static_identity& identity, const peer_config& cfg)
     : id(cfg.id), public_key(cfg.public_key), endpoint(cfg.endpoint), allowed_ips(cfg.allowed_ips),
-      persistent_keepalive_s(cfg.persistent_keepalive_s), hs(identity, cfg.public_key, cfg.psk),
+      persistent_keepalive_s(cfg.persistent_keepalive_s), transit(cfg.transit),
+      hs(identity, cfg.public_key, cfg.psk),
       cookies(cfg.public_key)
 {
 }
@@ -68,7 +69,10 @@ int peer_manager::add_peer(const peer_config& cfg)
     _peers.emplace(cfg.id, std::move(p));
     _by_key.emplace(cfg.public_key, cfg.id);
 
-    emit_peer_command(abi::command_type::add_peer, ref.id);
+    abi::command add;
+    add.type = abi::command_type::add_peer;
+    add.body.add_peer = abi::cmd_add_peer{ref.id, ref.transit ? abi::peer_flag_transit : 0u};
+    emit(add);
     if (!ref.endpoint.remote.empty()) {
         emit_set_endpoint(ref);
     }
@@ -406,6 +410,7 @@ std::optional<peer_snapshot> peer_manager::snapshot(abi::peer_id id) const
     s.tx_bytes = p->tx_bytes;
     s.allowed_ips = p->allowed_ips;
     s.persistent_keepalive_s = p->persistent_keepalive_s;
+    s.transit = p->transit;
     s.handshake_state = p->hs.current_state();
     s.keypair_index = {index_of(p->slots.current()), index_of(p->slots.previous()),
                        index_of(p->slots.next())};

@@ -50,6 +50,9 @@ struct peer_config {
     peer_endpoint endpoint; ///< remote empty if the peer will call us first
     std::vector<abi::prefix> allowed_ips;
     uint16_t persistent_keepalive_s = 0; ///< 0 = off
+    /// A relay-to-relay tunnel: add_peer carries abi::peer_flag_transit, so the dataplane accepts
+    /// inner sources outside allowed_ips from it (they were checked where they entered the mesh).
+    bool transit = false;
 };
 
 /// What `show` prints about one peer (like `wg show`).
@@ -63,6 +66,7 @@ struct peer_snapshot {
     std::vector<abi::prefix> allowed_ips;
     uint16_t persistent_keepalive_s = 0;
     handshake::state handshake_state = handshake::state::zeroed;
+    bool transit = false; ///< added with abi::peer_flag_transit
     /// Local (receiver) indices of the keypairs in slots current, previous, next.
     std::array<std::optional<uint32_t>, 3> keypair_index;
 };
@@ -171,6 +175,7 @@ class peer_manager {
         peer_endpoint endpoint;
         std::vector<abi::prefix> allowed_ips;
         uint16_t persistent_keepalive_s;
+        bool transit;
         handshake hs;
         std::optional<uint32_t> handshake_index; // our index for the handshake in flight
         cookie_state cookies;

@@ -398,6 +398,14 @@ void control_daemon::reload()
 
 void control_daemon::command(const abi::command& c)
 {
+    if (c.type == abi::command_type::add_peer) {
+        // The slot may have carried another peer: its counters start where they are now (no
+        // traffic can move them before the keypair that follows this command).
+        const abi::peer_id id = c.body.add_peer.peer;
+        _transfer_base[id] = _seg ? std::pair{_seg->header().generation.load(std::memory_order_relaxed),
+                                              _seg->peer_counters_sum(id)}
+                                  : std::pair{uint64_t{0}, abi::peer_transfer{}};
+    }
     _sessions.observe(c, _clock.now());
     switch (_phase) {
     case phase::detached:
@@ -529,7 +537,7 @@ std::vector<abi::command> control_daemon::desired_commands()
     for (const auto& s : _pm->snapshots()) {
         abi::command c;
         c.type = abi::command_type::add_peer;
-        c.body.peer.peer = s.id;
+        c.body.add_peer = abi::cmd_add_peer{s.id, s.transit ? abi::peer_flag_transit : 0u};
         want.push_back(c);
         if (!s.endpoint.remote.empty()) {
             abi::command e;
@@ -837,6 +845,20 @@ std::vector<peer_view> control_daemon::peer_views() const
         v.latest_handshake = s.latest_handshake;
         v.rx_bytes = s.rx_bytes;
         v.tx_bytes = s.tx_bytes;
+        if (_seg) {
+            // Inner bytes summed over workers, minus the slot's counts when this peer was added
+            // (only if they were read from this same segment generation).
+            abi::peer_transfer t = _seg->peer_counters_sum(s.id);
+            auto base = _transfer_base.find(s.id);
+            if (base != _transfer_base.end() &&
+                base->second.first == _seg->header().generation.load(std::memory_order_relaxed)) {
+                const abi::peer_transfer& b = base->second.second;
+                t.rx_bytes = t.rx_bytes > b.rx_bytes ? t.rx_bytes - b.rx_bytes : 0;
+                t.tx_bytes = t.tx_bytes > b.tx_bytes ? t.tx_bytes - b.tx_bytes : 0;
+            }
+            v.rx_bytes = t.rx_bytes;
+            v.tx_bytes = t.tx_bytes;
+        }
         v.persistent_keepalive_s = s.persistent_keepalive_s;
         v.handshake_state = state_text(s.handshake_state);
         v.has_session = s.keypair_index[0].has_value();

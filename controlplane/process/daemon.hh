@@ -136,6 +136,9 @@ class control_daemon final : public sink {
     control_socket _socket;
 
     std::optional<abi::segment> _seg;
+    /// Per peer id: the segment generation and that slot's counters when its add_peer was sent.
+    /// The dataplane's per-peer counters are cumulative per slot, so `show` subtracts this.
+    std::map<abi::peer_id, std::pair<uint64_t, abi::peer_transfer>> _transfer_base;
     phase _phase = phase::detached;
     uint64_t _generation = 0;
     bool _dp_alive = false;

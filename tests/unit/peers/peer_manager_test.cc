@@ -3,6 +3,7 @@
 // Peer manager: configuration commands, handshakes over punts, cookies, replays, roaming.
 #include <cerrno>
 
+#include "common/abi/validate.hh"
 #include "tests/unit/peers/harness.hh"
 
 namespace edgerelay::cp::test {
@@ -27,6 +28,31 @@ TEST(peers, add_peer_emits_configuration)
     EXPECT_EQ(t.b.out.count(command_type::add_allowed_ip), 2u);
     // Sequence numbers are fresh for every command.
     EXPECT_LT(ca.commands[0].seq, ca.commands[1].seq);
+}
+
+// A transit (relay-to-relay) peer's add_peer carries the transit flag; ordinary peers' do not,
+// and the snapshot (used to replay a restarted dataplane) remembers which is which.
+TEST(peers, add_peer_transit_flag)
+{
+    back_to_back t;
+    const auto first = t.a.out.of(command_type::add_peer);
+    ASSERT_EQ(first.size(), 1u);
+    EXPECT_EQ(first[0].body.add_peer.flags, 0u);
+    EXPECT_EQ(abi::validate(first[0], abi::limits{}), abi::error::ok);
+
+    peer_config relay;
+    relay.id = 12;
+    relay.public_key = crypto::x25519_public(crypto::x25519_generate());
+    relay.transit = true;
+    ASSERT_EQ(t.a.pm.add_peer(relay), 0);
+    const auto adds = t.a.out.of(command_type::add_peer);
+    ASSERT_EQ(adds.size(), 2u);
+    EXPECT_EQ(adds[1].body.add_peer.peer, 12u);
+    EXPECT_EQ(adds[1].body.add_peer.flags, abi::peer_flag_transit);
+    EXPECT_EQ(abi::validate(adds[1], abi::limits{}), abi::error::ok) << "sealed after the flags";
+    ASSERT_TRUE(t.a.pm.snapshot(12).has_value());
+    EXPECT_TRUE(t.a.pm.snapshot(12)->transit);
+    EXPECT_FALSE(t.a.pm.snapshot(back_to_back::b_at_a)->transit);
 }
 
 TEST(peers, add_peer_refuses_bad_and_duplicate_config)
