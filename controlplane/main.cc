@@ -19,7 +19,11 @@ using edgerelay::cp::process::control_daemon;
 constexpr const char* usage_text = R"(usage: edgerelay-controlplane --config FILE
 
 The control plane of an edgerelay instance: WireGuard handshakes and timers, static peers and
-routes from the configuration, and the control socket that edgerelayctl talks to. It programs
+routes from the configuration, the control socket that edgerelayctl talks to and the read-only
+HTTP API (http.address: /health /ready /metrics /peers /routes /topology /stats). With a region
+or bootstrap relays configured it also joins the mesh: it publishes a signed relay record in
+the DHT (dht.port), opens tunnels to the relays its neighbour policy selects, probes them every
+health.interval_ms and routes every prefix other relays own along latency-shortest paths. It programs
 edgerelay-dataplane (started separately, with the same --config) through the shared-memory
 segment /edgerelay-<instance>, and waits for it if it is not running yet.
 
@@ -38,13 +42,14 @@ files:
   identity.node_key_file      Ed25519 seed (32 raw bytes), mode 0600; created if missing
   control_socket              unix socket for edgerelayctl, mode 0660 (the directory is created)
   <socket dir>/<instance>.peers   stable peer ids and peers added with `edgerelayctl add-peer`
+  dht.state_file              DHT routing-table nodes, so a restart needs no bootstrap relay
 
 signals:
   SIGHUP           reload the configuration: peers and routes are added, changed, removed
   SIGTERM, SIGINT  exit; the dataplane keeps forwarding with the keys it has
 
 exit status:
-  0 clean exit   1 start-up failure (keys, socket)   2 invalid configuration
+  0 clean exit   1 start-up failure (keys, socket, DHT port)   2 invalid configuration
   3 the dataplane speaks another ABI version (upgrade both processes together)
 )";
 

@@ -315,8 +315,9 @@ void mesh_manager::select_neighbours(uint64_t wall_s)
     }
     std::vector<crypto::key32> mine = routing::neighbour_policy(me, all, _cfg.dht.k_nearest);
     std::set<crypto::key32> want(mine.begin(), mine.end());
-    // Tunnels are symmetric: we also keep the relays whose own policy picks us (computed over
-    // the same candidates) and the ones that already list us as a link.
+    // Tunnels are symmetric: we also keep the relays whose own policy picks us, computed over
+    // the same candidates. (Not "whoever lists us as a link": two relays that once picked each
+    // other would keep each other alive through their published links forever.)
     for (const auto& [node, rel] : _relays) {
         (void)node;
         for (const auto& c : all) {
@@ -328,11 +329,6 @@ void mesh_manager::select_neighbours(uint64_t wall_s)
                 want.insert(rel.wg);
             }
             break;
-        }
-        for (const auto& l : rel.record.links) {
-            if (l.node_key == _node_key.public_key) {
-                want.insert(rel.wg);
-            }
         }
     }
     for (auto& [node, rel] : _relays) {

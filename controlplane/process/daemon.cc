@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <stdexcept>
 
@@ -177,6 +178,12 @@ control_daemon::control_daemon(std::string config_path, drop_name_fn drop_name)
         log("%s", w.c_str());
     }
     load_peers_and_routes();
+    _start_ns = abi::segment::now_ns();
+    if (discovery::mesh_enabled(_cfg)) {
+        _mesh = std::make_unique<discovery::mesh_manager>(_cfg, _identity->pub, _node_key, *this);
+        _mesh->start(); // throws (exit 1) when the DHT port cannot bind
+    }
+    open_http();
 }
 
 control_daemon::~control_daemon() = default;
@@ -577,6 +584,14 @@ std::vector<abi::command> control_daemon::desired_commands()
         c.body.route.hop = r.hop;
         want.push_back(c);
     }
+    for (const auto& [text, r] : _mesh_routes) {
+        (void)text;
+        abi::command c;
+        c.type = abi::command_type::add_route;
+        c.body.route.dst = r.dst;
+        c.body.route.hop = r.hop;
+        want.push_back(c);
+    }
     return want;
 }
 
@@ -664,6 +679,10 @@ void control_daemon::handle_event(const abi::event& ev)
         }
         _pm->on_event(ev);
         return;
+    case abi::event_type::rekey_needed:
+        ++_rekeys;
+        _pm->on_event(ev);
+        return;
     case abi::event_type::keypair_expired:
         _sessions.forget(ev.body.keypair_ref.local_index);
         _pm->on_event(ev);
@@ -695,6 +714,14 @@ void control_daemon::pump_punts()
         abi::punted_packet pkt;
         for (std::size_t n = 0; n < max_punts_per_loop && ring.pop(pkt); ++n) {
             if (abi::validate(pkt, lim) != abi::error::ok) {
+                continue;
+            }
+            if (pkt.kind == abi::punt_kind::inner_packet) {
+                // Only the mesh routes anything to the control plane (our probe address).
+                if (_mesh) {
+                    _mesh->on_inner_packet(pkt.peer, std::span(pkt.bytes, pkt.len),
+                                           abi::segment::now_ns());
+                }
                 continue;
             }
             if (_draining && pkt.len >= 4 && pkt.bytes[0] == 1) {
@@ -778,6 +805,11 @@ int control_daemon::run()
             }
         } else {
             service(now);
+        }
+        service_mesh(now);
+        if (_http.is_open()) {
+            _http.poll([this](const api::http_request& r) { return api::dispatch(r, _http_provider); },
+                       now);
         }
         // The socket's poll() is the loop's 1 ms sleep: no busy spinning.
         _socket.poll(1, handler);
@@ -877,6 +909,11 @@ std::vector<route_view> control_daemon::route_views() const
     for (const auto& r : _routes) {
         out.push_back(route_view{format_prefix(r.dst), via_text(r.hop), r.hop});
     }
+    for (const auto& [text, r] : _mesh_routes) {
+        out.push_back(route_view{text, r.hop == abi::next_hop_control ? std::string("control")
+                                                                      : via_text(r.hop),
+                                 r.hop});
+    }
     return out;
 }
 
@@ -943,6 +980,9 @@ std::string control_daemon::handle_request(std::string_view line)
         }
         _draining = req->args.empty() || req->args[0] == "on";
         log("drain %s by operator", _draining ? "on" : "off");
+        if (_draining && _mesh) {
+            _mesh->drain(); // other relays drop our record and route around us
+        }
         return encode_response(true, req->json ? std::string(_draining ? "{\"draining\":true}"
                                                                        : "{\"draining\":false}")
                                  : _draining ? "draining: new handshakes are refused; live "
@@ -992,6 +1032,10 @@ std::string control_daemon::handle_request(std::string_view line)
             return encode_error("no peer " + req->args[0] + "; `edgerelayctl peers` lists them");
         }
         bool from_config = _peers.at(*id).from_config;
+        if (_mesh && _peers.at(*id).mesh) {
+            _mesh->forget_peer(*id); // it comes back if the policy still selects it
+            drop_mesh_routes_via(*id);
+        }
         remove_peer(*id);
         save_registry();
         log("removed peer %s (id %u) from the control socket", req->args[0].c_str(),

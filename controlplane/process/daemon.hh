@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,10 @@
 #include "common/abi/segment.hh"
 #include "common/config/config.hh"
 #include "common/crypto/ed25519.hh"
+#include "controlplane/api/http_server.hh"
+#include "controlplane/api/routes.hh"
+#include "controlplane/discovery/mesh_host.hh"
+#include "controlplane/discovery/mesh_manager.hh"
 #include "controlplane/peers/clock.hh"
 #include "controlplane/peers/peer_manager.hh"
 #include "controlplane/process/control_socket.hh"
@@ -40,7 +45,9 @@ enum exit_code : int {
 using drop_name_fn = const char* (*)(std::size_t slot);
 
 /// The control plane process. Start-up (the constructor) throws; run() does not.
-class control_daemon final : public sink {
+/// It is the mesh manager's host too: relay tunnels and mesh routes live in its tables, so a
+/// restarted dataplane gets them replayed like any other peer and route.
+class control_daemon final : public sink, public discovery::mesh_host {
   public:
     /// Loads the configuration and the identity keys, opens the control socket, registers the
     /// configured peers and routes.
@@ -68,6 +75,17 @@ class control_daemon final : public sink {
     void command(const abi::command& c) override;
     void inject(const abi::injected_packet& p) override;
 
+    // mesh_host: relay tunnels and mesh routes for the mesh manager.
+    std::optional<abi::peer_id> add_relay_peer(const crypto::key32& wg_key,
+                                               const wire::endpoint& endpoint,
+                                               const std::string& name) override;
+    void remove_relay_peer(abi::peer_id id) override;
+    void ensure_session(abi::peer_id id) override;
+    void set_mesh_route(const abi::prefix& dst, std::optional<abi::next_hop> hop) override;
+    void send_inner(abi::peer_id id, std::span<const uint8_t> packet) override;
+    std::vector<abi::prefix> static_prefixes() const override;
+    bool dataplane_running() const override;
+
   private:
     enum class phase : uint8_t {
         detached, // no segment
@@ -79,6 +97,7 @@ class control_daemon final : public sink {
         bool from_config = true;
         config::peer_config cfg; // as configured or added, for reload diffs
         add_peer_args runtime;   // add-peer arguments (runtime peers)
+        bool mesh = false;       // a relay tunnel of the mesh manager
     };
     struct route_entry {
         abi::prefix dst;
@@ -121,6 +140,13 @@ class control_daemon final : public sink {
     std::string via_text(abi::next_hop hop) const;
     std::optional<abi::peer_id> peer_by_key_text(const std::string& text) const;
 
+    // The HTTP API (controlplane/api) and the mesh's share of the loop.
+    void open_http();
+    api::readiness readiness() const;
+    api::snapshot snapshot();
+    void service_mesh(uint64_t now);
+    void drop_mesh_routes_via(abi::peer_id id);
+
     std::string _config_path;
     drop_name_fn _drop_name;
     config::config _cfg;
@@ -155,6 +181,13 @@ class control_daemon final : public sink {
     std::deque<abi::injected_packet> _pending_inject;
     std::map<uint64_t, inflight> _inflight; // seq → what to name in an error reply
     uint64_t _punts_dropped_draining = 0;
+    uint64_t _rekeys = 0;
+    uint64_t _start_ns = 0;
+
+    std::unique_ptr<discovery::mesh_manager> _mesh; // null: static configuration
+    std::map<std::string, route_entry> _mesh_routes; // by prefix text
+    api::http_server _http;
+    api::provider _http_provider;
 };
 
 } // namespace edgerelay::cp::process

@@ -171,6 +171,11 @@ cleanup() {
     for real in "${_netns_list[@]}"; do
         ip netns del "$real" 2>/dev/null
     done
+    local f
+    for f in "${_extra_files[@]}"; do
+        # shellcheck disable=SC2086 # globs are wanted here
+        rm -f $f
+    done
     if [ -n "${NETNS_KEEP_TMP:-}" ]; then
         echo "netns: logs kept in $NETNS_TMP" >&2
     else
@@ -183,4 +188,40 @@ cleanup() {
 require_root() {
     [ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces)"
     command -v ip >/dev/null || skip "needs iproute2"
+}
+
+# Creates bridge BR (up) inside namespace NS: an underlay LAN that lan_join attaches to.
+bridge_add() {
+    local name=$1 br=$2
+    ip -n "$(ns "$name")" link add "$br" type bridge || fail "ip link add bridge $br"
+    ip -n "$(ns "$name")" link set "$br" up
+}
+
+# Plugs namespace NS into bridge BR of namespace BRNS with a veth: IF (with ADDR) in NS, the
+# other end enslaved to BR. Same naming rules as veth_pair.
+lan_join() {
+    local brns=$1 br=$2 name=$3 ifname=$4 addr=$5
+    local realbr real tmp
+    realbr=$(ns "$brns")
+    real=$(ns "$name")
+    tmp="vl$NETNS_SUFFIX$RANDOM"
+    ip link add "${tmp:0:15}" type veth peer name "${tmp:0:13}p" || fail "ip link add veth"
+    ip link set "${tmp:0:15}" netns "$real" name "$ifname"
+    ip link set "${tmp:0:13}p" netns "$realbr"
+    ip -n "$realbr" link set "${tmp:0:13}p" master "$br" up
+    _addr_add "$real" "$ifname" "$addr"
+    ip -n "$real" link set "$ifname" up
+}
+
+# Files outside $NETNS_TMP that cleanup removes too (e.g. /dev/shm segments of SIGKILLed
+# dataplanes). Globs are expanded at cleanup time.
+_extra_files=()
+cleanup_file() {
+    _extra_files+=("$1")
+}
+
+# SIGKILLs one remembered background process (a crash, not a shutdown) and reaps it.
+bg_kill9() {
+    kill -KILL "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
 }
