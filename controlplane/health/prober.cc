@@ -152,7 +152,6 @@ void prober::go_down(neighbour& n, nanos now)
         if (hold < _cfg.hold_max) {
             ++n.hold_level; // no further growth is possible once at the cap
         }
-        n.held_since = now;
         n.held_until = now + hold;
         n.replied_since_hold = false;
         set_state(n, link_state::held, now);
@@ -337,6 +336,7 @@ std::optional<neighbour_status> prober::status(const crypto::key32& key) const
     s.consecutive_misses = n.consecutive_misses;
     s.hold_level = n.hold_level;
     s.held_until = n.held_until;
+    s.last_reply = n.last_reply;
     s.sent = n.sent;
     s.replies = n.replies;
     s.lost = n.lost;

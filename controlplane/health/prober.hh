@@ -82,6 +82,7 @@ struct neighbour_status {
     uint32_t consecutive_misses = 0;
     uint32_t hold_level = 0;      ///< next hold lasts hold_initial × 2^hold_level (capped)
     nanos held_until{};           ///< meaningful when state == held
+    nanos last_reply{};           ///< `now` of the last accepted reply (0: none yet)
     uint64_t sent = 0;            ///< requests sent
     uint64_t replies = 0;         ///< replies accepted (RTT samples)
     uint64_t lost = 0;            ///< requests that timed out
@@ -179,7 +180,7 @@ class prober {
         rtt_histogram hist;
         std::deque<nanos> downs; ///< up → down transitions within flap_window
         uint32_t hold_level = 0;
-        nanos held_since{}, held_until{};
+        nanos held_until{};
         nanos stable_since{};
         nanos last_reply{};
         bool replied_since_hold = false;

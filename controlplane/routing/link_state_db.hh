@@ -35,6 +35,7 @@ struct relay_state {
     std::vector<config::prefix> prefixes; ///< what it owns; masked, family 4 or 6
     std::vector<link> links;
     uint64_t seq = 0;             ///< the publisher's sequence number (BEP 44 seq)
+    uint64_t timestamp = 0;       ///< the publisher's timestamp (Unix s); shown, never compared
     nanos received{};             ///< our monotonic time of the update (set by update())
 };
 

@@ -429,6 +429,7 @@ TEST(prober, late_duplicate_unknown_and_stray_packets)
     EXPECT_EQ(a.on_packet(t + 2ms, rb.reply->packet).disposition, probe_disposition::reply_accepted);
     EXPECT_EQ(a.on_packet(t + 3ms, rb.reply->packet).disposition, probe_disposition::reply_duplicate);
     EXPECT_EQ(a.status(key(2))->rtt_last, 2ms);
+    EXPECT_EQ(a.status(key(2))->last_reply, t + 2ms);
     EXPECT_EQ(a.status(key(2))->duplicates, 1u);
 
     // A reply after its request's interval is late, and the probe counts as lost.
