@@ -83,7 +83,9 @@ const char* slot_name(abi::key_slot s)
 
 std::string hop_text(abi::next_hop h)
 {
-    return h == abi::next_hop_local ? "local" : "via " + std::to_string(h);
+    return h == abi::next_hop_local     ? "local"
+           : h == abi::next_hop_control ? "control"
+                                        : "via " + std::to_string(h);
 }
 
 uint64_t deadline_after(double s)
@@ -100,6 +102,9 @@ void print_event(const abi::event& ev)
         // Printed in the statement syntax, leaving out what is unset, so it reads like the file.
         const auto& p = b.rb_peer;
         std::string line = "peer " + std::to_string(p.peer);
+        if (p.flags & abi::peer_flag_transit) {
+            line += " transit";
+        }
         if (!p.remote.empty()) {
             line += " endpoint " + format_endpoint(p.remote) + " port " +
                     std::to_string(p.port_index);

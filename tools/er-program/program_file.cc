@@ -17,8 +17,9 @@ namespace edgerelay::tools::program {
 const char* const syntax_help =
     R"(Program file: one statement per line; '#' starts a comment. IDs are peer ids, ADDR:PORT
 is an underlay endpoint ([v6]:port for IPv6), PREFIX an IPv4 or IPv6 prefix with no host bits.
-  peer ID [endpoint ADDR:PORT] [port N] [local ADDR:PORT] [src-mac MAC] [dst-mac MAC]
-        add_peer; with endpoint also set_endpoint (port N = underlay port index, default 0)
+  peer ID [transit] [endpoint ADDR:PORT] [port N] [local ADDR:PORT] [src-mac MAC] [dst-mac MAC]
+        add_peer (transit: a relay-to-relay tunnel, its inner sources are not checked); with
+        endpoint also set_endpoint (port N = underlay port index, default 0)
   endpoint ID ADDR:PORT [port N] [local ADDR:PORT] [src-mac MAC] [dst-mac MAC]
         set_endpoint
   remove-peer ID
@@ -29,8 +30,9 @@ is an underlay endpoint ([v6]:port for IPv6), PREFIX an IPv4 or IPv6 prefix with
         retire_keypair, by slot or by our receiver index
   allowed ID PREFIX          remove-allowed ID PREFIX
         cryptokey routing: inner sources peer ID may use
-  route PREFIX via ID        route PREFIX local
-  remove-route PREFIX via ID remove-route PREFIX local
+  route PREFIX via ID        route PREFIX local        route PREFIX control
+  remove-route PREFIX via ID remove-route PREFIX local remove-route PREFIX control
+        control: inner packets to PREFIX are punted to the control plane
   splice RELAY-PORT ADDR:PORT ADDR:PORT [port N]     remove-splice (same arguments)
         transit rule between two endpoints on UDP port RELAY-PORT of this relay
   limits punt-rate N punt-burst N rekey-messages N reject-messages N rekey-time-ms N
@@ -198,11 +200,14 @@ abi::command make(abi::command_type t)
 }
 
 // Fills set_endpoint fields from the keyed tail of a peer or endpoint statement.
-void endpoint_options(keyed& k, abi::cmd_set_endpoint& e, bool allow_endpoint)
+void endpoint_options(keyed& k, abi::cmd_set_endpoint& e, bool allow_endpoint,
+                      uint32_t* peer_flags = nullptr)
 {
     std::string_view key;
     while (k.next(key)) {
-        if (key == "endpoint" && allow_endpoint) {
+        if (key == "transit" && peer_flags != nullptr) {
+            *peer_flags |= abi::peer_flag_transit;
+        } else if (key == "endpoint" && allow_endpoint) {
             e.remote = endpoint_arg(k.value(key));
         } else if (key == "port") {
             e.port_index = number<uint16_t>("port", k.value(key), UINT16_MAX);
@@ -225,11 +230,11 @@ void compile_words(const words& w, std::vector<abi::command>& out)
     if (verb == "peer") {
         need(w, 2, "peer ID [endpoint ADDR:PORT] [port N] [local ADDR:PORT] [src-mac M] ...");
         auto add = make(ct::add_peer);
-        add.body.peer.peer = peer(w[1]);
+        add.body.add_peer.peer = peer(w[1]);
         auto set = make(ct::set_endpoint);
-        set.body.set_endpoint.peer = add.body.peer.peer;
+        set.body.set_endpoint.peer = add.body.add_peer.peer;
         keyed k(w, 2);
-        endpoint_options(k, set.body.set_endpoint, true);
+        endpoint_options(k, set.body.set_endpoint, true, &add.body.add_peer.flags);
         bool extras = k.has("port") || k.has("local") || k.has("src-mac") || k.has("dst-mac");
         if (extras && !k.has("endpoint")) {
             throw bad_line{"port, local and MACs belong to an endpoint: add 'endpoint ADDR:PORT'"};
@@ -315,15 +320,17 @@ void compile_words(const words& w, std::vector<abi::command>& out)
         c.body.allowed_ip.src = prefix_arg(w[2]);
         out.push_back(c);
     } else if (verb == "route" || verb == "remove-route") {
-        need(w, 3, "route PREFIX via ID | route PREFIX local");
+        need(w, 3, "route PREFIX via ID | route PREFIX local | route PREFIX control");
         auto c = make(verb == "route" ? ct::add_route : ct::remove_route);
         c.body.route.dst = prefix_arg(w[1]);
         if (w[2] == "local" && w.size() == 3) {
             c.body.route.hop = abi::next_hop_local;
+        } else if (w[2] == "control" && w.size() == 3) {
+            c.body.route.hop = abi::next_hop_control;
         } else if (w[2] == "via" && w.size() == 4) {
             c.body.route.hop = peer(w[3]);
         } else {
-            throw bad_line{"route: 'via ID' or 'local' after the prefix"};
+            throw bad_line{"route: 'via ID', 'local' or 'control' after the prefix"};
         }
         out.push_back(c);
     } else if (verb == "splice" || verb == "remove-splice") {

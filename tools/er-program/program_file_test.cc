@@ -116,6 +116,28 @@ TEST(program_file, routes_allowed_retire_splice_limits)
     expect_valid(compile_ok("keepalive 4"));
 }
 
+TEST(program_file, transit_peers_and_control_routes)
+{
+    auto t = compile_ok("peer 9 transit endpoint 10.0.0.9:51820");
+    ASSERT_EQ(t.size(), 2u);
+    EXPECT_EQ(t[0].body.add_peer.peer, 9u);
+    EXPECT_EQ(t[0].body.add_peer.flags, abi::peer_flag_transit);
+    EXPECT_EQ(t[1].body.set_endpoint.peer, 9u);
+    EXPECT_EQ(compile_ok("peer 8")[0].body.add_peer.flags, 0u);
+    auto c4 = compile_ok("route 10.255.0.1/32 control");
+    EXPECT_EQ(c4[0].body.route.hop, abi::next_hop_control);
+    auto c6 = compile_ok("remove-route fd00:ff::1/128 control");
+    EXPECT_EQ(c6[0].type, abi::command_type::remove_route);
+    EXPECT_EQ(c6[0].body.route.hop, abi::next_hop_control);
+    for (auto* v : {&t, &c4, &c6}) {
+        expect_valid(*v);
+    }
+    EXPECT_NE(compile_err("endpoint 9 10.0.0.9:51820 transit").find("unknown option"),
+              std::string::npos) << "transit belongs to the peer statement";
+    EXPECT_NE(compile_err("peer 9 transit transit").find("twice"), std::string::npos);
+    EXPECT_NE(compile_err("route 10.0.0.0/8 control 1").find("control"), std::string::npos);
+}
+
 TEST(program_file, refusals_say_why)
 {
     EXPECT_NE(compile_err("route 10.2.0.1/24 via 2").find("host bits"), std::string::npos);
