@@ -43,17 +43,6 @@ api::histogram_data histogram_of(const health::rtt_histogram& h)
     return d;
 }
 
-// TEMPORARY until the peer manager's transit flag lands.
-template <typename T>
-auto set_transit(T& pc, int) -> decltype(pc.transit = true, void())
-{
-    pc.transit = true;
-}
-template <typename T>
-void set_transit(T&, long)
-{
-}
-
 } // namespace
 
 // ---- mesh_host ----------------------------------------------------------------------------
@@ -72,7 +61,7 @@ std::optional<abi::peer_id> control_daemon::add_relay_peer(const crypto::key32& 
     pc.id = id;
     pc.public_key = wg_key;
     pc.endpoint.remote = endpoint;
-    set_transit(pc, 0); // packets from other relays carry sources from behind them
+    pc.transit = true; // packets from other relays carry sources from behind them
     // Keepalives every 10 s keep NAT bindings and the passive timers of an idle tunnel warm.
     pc.persistent_keepalive_s = 10;
     if (int rc = _pm->add_peer(pc); rc < 0) {
