@@ -12,6 +12,12 @@
 #include <set>
 #include <stdexcept>
 
+#include <arpa/inet.h>
+#include <cerrno>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <libtorrent/alert_types.hpp>
 #include <libtorrent/bencode.hpp>
 #include <libtorrent/disabled_disk_io.hpp>
@@ -34,6 +40,11 @@ namespace {
 constexpr size_t max_latencies = 1024;
 constexpr auto key_cache_ttl = std::chrono::minutes(5);
 constexpr auto stats_interval = std::chrono::seconds(1);
+// Until the routing table holds this many nodes, the bootstrap relays are pinged again, every
+// 2 s while we know nobody and every 30 s after: a node that joined while the network was
+// nearly empty would otherwise keep an empty table.
+constexpr size_t bootstrap_until_nodes = 8;
+constexpr size_t max_saved_nodes = 64;
 
 std::array<char, 32> lt_key(const node_key_t& k)
 {
@@ -78,6 +89,43 @@ struct put_state {
     int64_t last_seq = 0; // the highest seq we signed
 };
 
+// libtorrent binds with SO_REUSEADDR, so a second relay on the same UDP port would "succeed"
+// and the two would share (and steal) each other's packets. A plain bind first finds the
+// port busy. An address family the host lacks ("::" without IPv6) is skipped, not an error.
+// Returns an empty string, or the reason.
+std::string probe_bind(const std::string& address, uint16_t port)
+{
+    sockaddr_storage ss{};
+    socklen_t len = 0;
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    if (inet_pton(AF_INET, address.c_str(), &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(port);
+        len = sizeof *v4;
+    } else if (inet_pton(AF_INET6, address.c_str(), &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(port);
+        len = sizeof *v6;
+    } else {
+        return "not a numeric IP address";
+    }
+    int fd = ::socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return errno == EAFNOSUPPORT ? std::string() : std::string(std::strerror(errno));
+    }
+    int one = 1;
+    if (ss.ss_family == AF_INET6) {
+        ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one); // as libtorrent does
+    }
+    std::string err;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+        err = std::strerror(errno);
+    }
+    ::close(fd);
+    return err;
+}
+
 } // namespace
 
 std::array<uint8_t, 20> rendezvous_hash(const std::string& text)
@@ -117,13 +165,14 @@ struct dht_node::impl {
     std::unique_ptr<lt::session> ses;
     uint16_t port = 0;
     uint64_t now_unix = 0;
-    steady::time_point last_save, last_announce, last_stats_post;
+    steady::time_point last_save, last_announce, last_stats_post, last_bootstrap;
 
     dht_stats st;
     seq_memory memory;
     std::map<node_key_t, relay_record> records;
     std::vector<relay_record> fresh;
 
+    std::vector<lt::udp::endpoint> saved_nodes; // from the state file, at most max_saved_nodes
     std::shared_ptr<put_state> put = std::make_shared<put_state>();
     std::optional<relay_record> published;
     bool withdrawn = false;
@@ -135,6 +184,31 @@ struct dht_node::impl {
     std::map<lt::udp::endpoint, std::set<uint64_t>> key_queries;
     std::map<node_key_t, pending_get> gets;
     std::vector<lookup_result> finished;
+
+    // Pings each bootstrap relay; a reply puts it in the routing table as an ordinary node
+    // (libtorrent never stores "router" nodes, whose records we want to use too).
+    void bootstrap()
+    {
+        for (const auto& e : opts.bootstrap) {
+            std::string a = config::format_address(e);
+            if (!a.empty() && e.port != 0) {
+                ses->add_dht_node({a, e.port});
+            }
+        }
+        // The nodes of the state file too: libtorrent seeds its start-up bootstrap with them,
+        // but only once, and that lookup can end before any of them answers.
+        for (const auto& ep : saved_nodes) {
+            ses->add_dht_node({ep.address().to_string(), ep.port()});
+        }
+        if (st.joined) {
+            // A lookup of a random target fills the routing table with every node that answers,
+            // far sooner than libtorrent's 15-minute bucket refresh.
+            lt::sha1_hash target;
+            crypto::random_bytes(target.data(), target.size());
+            ses->dht_get_peers(target);
+        }
+        last_bootstrap = steady::now();
+    }
 
     void start_put()
     {
@@ -390,6 +464,13 @@ dht_node::dht_node(const dht_options& opts, const crypto::ed25519_keypair& node_
     impl& m = *_impl;
     m.opts = opts;
     m.key = node_key;
+    for (const auto& a : opts.bind_addresses) {
+        std::string err = probe_bind(a, opts.port);
+        if (!err.empty()) {
+            throw std::runtime_error("dht: cannot bind UDP " + a + " port " + std::to_string(opts.port) +
+                                     ": " + err);
+        }
+    }
     lt::session_params sp(session_settings(opts));
     if (!opts.state_file.empty()) {
         if (auto bytes = read_small_file(opts.state_file)) {
@@ -399,6 +480,13 @@ dht_node::dht_node(const dht_options& opts, const crypto::ed25519_keypair& node_
                 lt::session_params saved = lt::read_session_params(n, lt::session::save_dht_state);
                 sp.dht_state = std::move(saved.dht_state);
                 m.st.state_loaded = !sp.dht_state.nodes.empty() || !sp.dht_state.nodes6.empty();
+                for (const auto* list : {&sp.dht_state.nodes, &sp.dht_state.nodes6}) {
+                    for (const auto& ep : *list) {
+                        if (m.saved_nodes.size() < max_saved_nodes) {
+                            m.saved_nodes.push_back(ep);
+                        }
+                    }
+                }
             }
         }
     }
@@ -436,6 +524,7 @@ dht_node::dht_node(const dht_options& opts, const crypto::ed25519_keypair& node_
     }
     m.last_save = m.last_stats_post = steady::now();
     m.ses->post_dht_stats();
+    m.bootstrap();
 }
 
 dht_node::~dht_node()
@@ -530,6 +619,10 @@ std::vector<relay_record> dht_node::poll(uint64_t now_unix_s)
         m.ses->post_dht_stats();
         m.last_stats_post = now;
         std::erase_if(m.key_cache, [&](const auto& e) { return now - e.second.second >= key_cache_ttl; });
+    }
+    if (m.st.routing_nodes < bootstrap_until_nodes &&
+        now - m.last_bootstrap >= (m.st.joined ? std::chrono::seconds(30) : std::chrono::seconds(2))) {
+        m.bootstrap();
     }
     if (m.published && !m.withdrawn &&
         now - m.last_announce >= std::chrono::seconds(m.opts.reannounce_interval_s)) {

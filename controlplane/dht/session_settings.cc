@@ -28,19 +28,12 @@ lt::settings_pack session_settings(const dht_options& opts)
     using sp = lt::settings_pack;
     sp p;
     p.set_str(sp::listen_interfaces, listen_interfaces(opts));
-    std::string routers;
-    for (const auto& e : opts.bootstrap) {
-        std::string a = config::format_address(e);
-        if (a.empty() || e.port == 0) {
-            continue;
-        }
-        if (!routers.empty()) {
-            routers += ',';
-        }
-        routers += (e.family == 6 ? "[" + a + "]" : a) + ':' + std::to_string(e.port);
-    }
-    // Always set, even empty: libtorrent's default is dht.libtorrent.org, a public router.
-    p.set_str(sp::dht_bootstrap_nodes, routers);
+    // A busy port is an error to report, not a reason to listen on a random one nobody knows.
+    p.set_bool(sp::listen_system_port_fallback, false);
+    // No router nodes, ever: libtorrent's default is dht.libtorrent.org (public), and the routers
+    // it is given are never put in its routing table, so a relay listed as bootstrap would not
+    // be used to store records. dht_node adds the configured bootstrap relays as ordinary nodes.
+    p.set_str(sp::dht_bootstrap_nodes, "");
     p.set_bool(sp::enable_dht, true);
     p.set_bool(sp::enable_lsd, false);
     p.set_bool(sp::enable_upnp, false);

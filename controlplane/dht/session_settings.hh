@@ -12,8 +12,8 @@ namespace edgerelay::cp::dht {
 /// "127.0.0.1:4222,[::]:4222" from the options.
 std::string listen_interfaces(const dht_options& opts);
 
-/// The settings pack: DHT on; LSD, UPnP, NAT-PMP, peer connections off; bootstrap routers only
-/// from opts.bootstrap (libtorrent's default public router is replaced, never contacted).
+/// The settings pack: DHT on; LSD, UPnP, NAT-PMP, peer connections off; no router nodes
+/// (libtorrent's default public router is removed, never contacted; see dht_node for bootstrap).
 libtorrent::settings_pack session_settings(const dht_options& opts);
 
 } // namespace edgerelay::cp::dht
