@@ -58,3 +58,14 @@ nsexec relay "$ctl" --socket "$wgt_sock" stats --json | jq -e '.[0].tx_packets >
     fail "stats after restart: $(nsexec relay "$ctl" --socket "$wgt_sock" stats --json)"
 echo "peers after the restart: $(nsexec relay "$ctl" --socket "$wgt_sock" peers --json | jq -c '[.[] | {name, session, latest_handshake_seconds_ago}]')"
 pass "restarted control plane serves the forwarded-packet counters"
+
+# Test that a dataplane restart after the adoption still brings traffic back. (Known gap,
+# printed, not asserted: the adopting control plane has no keys to replay, so it handshakes
+# again instead of replaying; see `started N handshakes`.)
+kill -TERM "$dp_pid"; bg_wait "$dp_pid" || fail "edgerelay-dataplane exited with an error on SIGTERM"
+wgt_start_dataplane
+wait_for "[ \"\$(grep -c 'programmed dataplane' $(bg_err $cp_pid))\" = 2 ]" 15 || fail "the control plane did not program the new dataplane"
+echo "control plane: $(grep 'programmed dataplane' "$(bg_err $cp_pid)" | tail -1)"
+nsexec ep1 ping -c 5 -i 0.2 -W 5 192.168.2.20 > "$wgt_work/ping.txt" || { cat "$wgt_work/ping.txt"; fail "no traffic after a dataplane restart behind the adopting control plane"; }
+echo "handshakes: ep1 $hs1 → $(wgt_handshake ep1 "$wg1"), ep2 $hs2 → $(wgt_handshake ep2 "$wg2")"
+pass "dataplane restart after the adoption: traffic back ($(grep -o '[0-9]* received' "$wgt_work/ping.txt") of 5)"
