@@ -583,7 +583,32 @@ void mesh_manager::recompute_routes()
 {
     ++_counters.route_recomputes;
     update_self(_now);
-    auto table = routing::compute_routes(_self, _db, overrides());
+    const auto ov = overrides();
+    auto table = routing::compute_routes(_self, _db, ov);
+    // Hysteresis: a route keeps its next hop while that neighbour is up and still reaches the
+    // prefix, unless the new path is at least 20 % cheaper. Equal paths whose measured costs
+    // wobble around each other must not swap the flow back and forth (reordering, and a
+    // failover that is no longer about the path the flow is on). The cost via one neighbour is
+    // the shortest path with our other links taken down, computed once per neighbour.
+    std::map<crypto::key32, std::map<std::string, uint64_t>> via_cost;
+    auto cost_via = [&](const crypto::key32& nh, const std::string& text) -> std::optional<uint64_t> {
+        auto it = via_cost.find(nh);
+        if (it == via_cost.end()) {
+            auto only = ov;
+            for (auto& o : only) {
+                o.up = o.up && o.neighbour == nh;
+            }
+            std::map<std::string, uint64_t> costs;
+            for (const auto& r : routing::compute_routes(_self, _db, only).routes) {
+                if (r.next_hop == nh) {
+                    costs[config::format_prefix(r.dst)] = r.cost_us;
+                }
+            }
+            it = via_cost.emplace(nh, std::move(costs)).first;
+        }
+        auto c = it->second.find(text);
+        return c == it->second.end() ? std::nullopt : std::optional<uint64_t>(c->second);
+    };
     std::map<std::string, std::pair<abi::prefix, abi::next_hop>> want;
     // Our own probe address goes to this control plane: that is how probes reach the prober.
     {
@@ -606,7 +631,19 @@ void mesh_manager::recompute_routes()
         if (rel == _relays.end() || rel->second.peer == abi::no_peer) {
             continue; // not (yet) a tunnel of ours
         }
-        want[config::format_prefix(r.dst)] = {process::to_abi(r.dst), rel->second.peer};
+        std::string text = config::format_prefix(r.dst);
+        abi::next_hop hop = rel->second.peer;
+        if (auto inst = _installed.find(text); inst != _installed.end() && inst->second.second != hop) {
+            auto old_wg = _wg_of_peer.find(inst->second.second);
+            auto st = old_wg == _wg_of_peer.end() ? std::nullopt : _prober.status(old_wg->second);
+            if (st && st->state == health::link_state::up) {
+                auto old_cost = cost_via(old_wg->second, text);
+                if (old_cost && r.cost_us * 5 > *old_cost * 4) {
+                    hop = inst->second.second; // not 20 % better: stay
+                }
+            }
+        }
+        want[text] = {process::to_abi(r.dst), hop};
     }
     for (auto it = _installed.begin(); it != _installed.end();) {
         if (!want.contains(it->first)) {

@@ -49,7 +49,7 @@ for r in "${relays[@]}"; do cleanup_file "/dev/shm/edgerelay-$(inst "$r")"; done
 report() {
     for r in "${relays[@]}"; do
         echo "--- $r controlplane (pid ${cp_pid[$r]:-none})"
-        tail -25 "$(bg_err "${cp_pid[$r]:-0}")" 2>/dev/null
+        grep -v 'waiting for' "$(bg_err "${cp_pid[$r]:-0}")" 2>/dev/null | tail -40
         echo "--- $r dataplane"
         tail -5 "$(bg_err "${dp_pid[$r]:-0}")" 2>/dev/null
         nsexec "$r" curl -s -m 2 "http://127.0.0.1:4040/routes" 2>/dev/null | head -c 2000; echo
@@ -128,11 +128,14 @@ done
 # ---- relays -------------------------------------------------------------------------------
 # The control planes first: they join the DHT and discover each other while the dataplanes
 # start, one at a time (EAL start-up is slow on a loaded 2-core host; five at once starve).
+# Relays and endpoints run at nice -10: the probes' 100 ms deadlines are about the relays, not
+# about a build that shares the host's two cores (a starved relay would look dead).
+prio="nice -n -10"
 for r in "${relays[@]}"; do
-    bg "$r" "$controlplane" --config "$work/$r.yaml"; cp_pid[$r]=$BG_PID
+    bg "$r" $prio "$controlplane" --config "$work/$r.yaml"; cp_pid[$r]=$BG_PID
 done
 for r in "${relays[@]}"; do
-    bg "$r" "$dataplane" --config "$work/$r.yaml"; dp_pid[$r]=$BG_PID
+    bg "$r" $prio "$dataplane" --config "$work/$r.yaml"; dp_pid[$r]=$BG_PID
     wait_for "grep -q '^ready' $(bg_log "${dp_pid[$r]}")" 90 || fail "$r: edgerelay-dataplane did not start"
 done
 for r in "${relays[@]}"; do
@@ -147,7 +150,7 @@ pass "5 relays started (dataplane + control plane each)"
 wga="wga$tag"; wgb="wgb$tag"; wga=${wga:0:15}; wgb=${wgb:0:15}
 start_endpoint() {
     local name=$1 ifname=$2 relay=$3 inner=$4 other=$5
-    WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 bg "$name" wireguard-go -f "$ifname"
+    WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 bg "$name" $prio wireguard-go -f "$ifname"
     wait_for "nsexec $name ip link show $ifname" 10 || fail "$name: wireguard-go did not create $ifname"
     cat > "$work/$name.conf" <<EOT
 [Interface]
@@ -212,7 +215,7 @@ relay_of_key() {
     done
     return 0
 }
-wait_for "[ -n \"\$(route_via r3 192.168.5.0/24)\" ] && [ -n \"\$(route_via r5 192.168.3.0/24)\" ]" 60 ||
+wait_for "[ -n \"\$(route_via r3 192.168.5.0/24)\" ] && [ -n \"\$(route_via r5 192.168.3.0/24)\" ]" 90 ||
     fail "routes did not converge"
 pass "routes converged: r3 → 192.168.5.0/24 via $(relay_of_key "$(route_via r3 192.168.5.0/24)"), r5 → 192.168.3.0/24 via $(relay_of_key "$(route_via r5 192.168.3.0/24)")"
 
@@ -245,15 +248,17 @@ pass "HTTP API: /health /ready /metrics (promcheck) /peers /routes /topology /st
 # Find the relay carrying epA → epB at r3, SIGKILL both its processes while a 100 pps
 # sequence-numbered flow (ping -D: receive timestamps) runs, and measure the largest gap
 # between consecutive replies.
+bg epA $prio ping -D -i 0.01 -W 1 -w 12 192.168.5.20; ping_pid=$BG_PID
+sleep 3
+# The carrier is read right before the kill (routes keep their next hop unless another path is
+# 20 % cheaper, so it does not change in between).
 carrier=$(relay_of_key "$(route_via r3 192.168.5.0/24)")
 case $carrier in r2|r4) ;; *) fail "r3 → epB goes via '$carrier', expected r2 or r4" ;; esac
-back=$(relay_of_key "$(route_via r5 192.168.3.0/24)")
-echo "flow epA → epB: r3 → $carrier → r5 (return r5 → $back → r3); killing $carrier"
-bg epA ping -D -i 0.01 -W 1 -w 12 192.168.5.20; ping_pid=$BG_PID
-sleep 3
 kill_at=$(date +%s.%N)
 bg_kill9 "${cp_pid[$carrier]}"
 bg_kill9 "${dp_pid[$carrier]}"
+back=$(relay_of_key "$(route_via r5 192.168.3.0/24)")
+echo "flow epA → epB: r3 → $carrier → r5; killed $carrier (return path now r5 → ${back:-?} → r3)"
 bg_wait "$ping_pid" || true
 out=$(bg_log "$ping_pid")
 gap=$(awk -F'[][]' '/bytes from/ { t = $2 + 0; if (prev != "" && t - prev > max) max = t - prev; prev = t }
@@ -266,4 +271,6 @@ echo "r3 → epB now via $new_carrier"
 [ "$new_carrier" != "$carrier" ] && [ -n "$new_carrier" ] || fail "r3 still routes via the dead $carrier"
 [ "$after" -gt 100 ] || fail "traffic did not resume after the kill ($after replies later)"
 awk -v g="$gap" 'BEGIN { exit !(g <= 1.0) }' || fail "failover gap ${gap} s > 1 s"
+# Detection alone takes 2-3 probe intervals: a shorter gap means the kill missed the flow.
+awk -v g="$gap" 'BEGIN { exit !(g >= 0.15) }' || fail "gap ${gap} s: the killed $carrier was not carrying the flow"
 pass "failover: $carrier killed, traffic moved to $new_carrier, gap ${gap} s ≤ 1 s"
