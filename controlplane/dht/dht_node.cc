@@ -45,6 +45,11 @@ constexpr auto stats_interval = std::chrono::seconds(1);
 // nearly empty would otherwise keep an empty table.
 constexpr size_t bootstrap_until_nodes = 8;
 constexpr size_t max_saved_nodes = 64;
+// A put stored on fewer nodes than this was probably made with a thin routing table (a relay
+// publishes as soon as it joins) and may sit far from the key, where readers do not look: it is
+// repeated (with the announces) after 2, 4, 8, 16, 32 s, then left to the periodic refresh.
+constexpr int min_storing_nodes = 3;
+constexpr int max_put_retries = 5;
 
 std::array<char, 32> lt_key(const node_key_t& k)
 {
@@ -156,8 +161,6 @@ struct dht_node::impl {
     };
     struct pending_get {
         std::set<uint64_t> lookups;
-        int64_t verified_seq = -1; // the seq already verified during this get (no re-count)
-        std::array<char, 64> verified_sig{};
     };
 
     dht_options opts;
@@ -176,6 +179,8 @@ struct dht_node::impl {
     std::shared_ptr<put_state> put = std::make_shared<put_state>();
     std::optional<relay_record> published;
     bool withdrawn = false;
+    int put_retries = 0;
+    std::optional<steady::time_point> retry_put_at;
 
     uint64_t next_lookup = 1;
     std::map<uint64_t, lookup> lookups;
@@ -335,19 +340,16 @@ struct dht_node::impl {
 
     void on_item(const lt::dht_mutable_item_alert& a)
     {
+        // Only the authoritative alert counts: it carries the highest seq any node returned.
+        // The earlier ones are whatever the first nodes to answer had, and a node that joined
+        // after the owner's last put may hold an old item an attacker replayed to it.
+        if (!a.authoritative) {
+            return;
+        }
         node_key_t k = our_key(a.key);
         auto g = gets.find(k);
         auto now = steady::now();
-        bool found = a.item.type() != lt::entry::undefined_t;
-        if (found && g != gets.end() && g->second.verified_seq == a.seq &&
-            g->second.verified_sig == a.signature) {
-            found = false;  // the authoritative repeat of what this get already delivered
-        }
-        if (found) {
-            if (g != gets.end()) {
-                g->second.verified_seq = a.seq;
-                g->second.verified_sig = a.signature;
-            }
+        if (a.item.type() != lt::entry::undefined_t) {
             signed_item item;
             item.key = k;
             item.salt = a.salt;
@@ -356,7 +358,7 @@ struct dht_node::impl {
             std::memcpy(item.signature.data(), a.signature.data(), 64);
             handle_item(item, g != gets.end() ? &g->second.lookups : nullptr, now);
         }
-        if (a.authoritative && g != gets.end()) {
+        if (g != gets.end()) {
             for (uint64_t id : g->second.lookups) {
                 auto l = lookups.find(id);
                 if (l != lookups.end()) {
@@ -405,6 +407,15 @@ struct dht_node::impl {
             ++st.puts_succeeded;
         } else {
             ++st.puts_failed;
+        }
+        if (our_key(a.public_key) != key.public_key) {
+            return;  // put_raw under another key: no retries
+        }
+        if (a.num_success >= min_storing_nodes) {
+            put_retries = 0;
+        } else if (published && put_retries < max_put_retries && !retry_put_at) {
+            retry_put_at = steady::now() + std::chrono::seconds(2 << put_retries);
+            ++put_retries;
         }
     }
 
@@ -623,6 +634,13 @@ std::vector<relay_record> dht_node::poll(uint64_t now_unix_s)
     if (m.st.routing_nodes < bootstrap_until_nodes &&
         now - m.last_bootstrap >= (m.st.joined ? std::chrono::seconds(30) : std::chrono::seconds(2))) {
         m.bootstrap();
+    }
+    if (m.retry_put_at && now >= *m.retry_put_at) {
+        m.retry_put_at.reset();
+        m.start_put();
+        if (!m.withdrawn) {
+            m.announce();
+        }
     }
     if (m.published && !m.withdrawn &&
         now - m.last_announce >= std::chrono::seconds(m.opts.reannounce_interval_s)) {

@@ -1,0 +1,597 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright 2026 The edgerelay Authors
+// Scale test of the DHT: 100 real libtorrent DHT nodes on loopback in one process. Every node
+// publishes its relay record and announces its region; random nodes look up random nodes'
+// records by region, first without churn (100 % required), then while 20 % of the nodes are
+// replaced per minute (>= 99 % required); then forged, replayed and expired records are pushed
+// through the real DHT and >= 10 000 more through the verifier: none may be accepted.
+// Usage: dht_scale [nodes] [churn_seconds]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "controlplane/dht/dht_node.hh"
+
+using namespace edgerelay;
+using namespace edgerelay::cp::dht;
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+using key_t_ = std::array<uint8_t, 32>;
+
+namespace {
+
+constexpr int regions = 20;
+
+uint64_t unix_now()
+{
+    return static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count());
+}
+
+double secs_since(steady::time_point t) { return std::chrono::duration<double>(steady::now() - t).count(); }
+
+std::string proc_status(const char* field)
+{
+    std::ifstream f("/proc/self/status");
+    std::string line;
+    while (std::getline(f, line)) {
+        if (line.rfind(field, 0) == 0) {
+            return line.substr(std::string(field).size() + 1);
+        }
+    }
+    return "?";
+}
+
+struct slot {
+    crypto::ed25519_keypair key;
+    std::unique_ptr<dht_node> node;
+    uint64_t gen = 0;
+    relay_record rec;
+    bool published = false;
+};
+
+struct lookup_req {
+    size_t looker;
+    uint64_t looker_gen;
+    uint64_t id;
+    size_t target;
+    uint64_t target_gen;
+    key_t_ target_key;
+};
+
+struct tally {
+    size_t ok = 0, failed = 0, excluded = 0;
+    std::vector<uint32_t> latency_ms;
+    double ratio() const { return ok + failed == 0 ? 0 : 100.0 * static_cast<double>(ok) / static_cast<double>(ok + failed); }
+    uint32_t pct(double p) const
+    {
+        if (latency_ms.empty()) {
+            return 0;
+        }
+        auto v = latency_ms;
+        std::sort(v.begin(), v.end());
+        return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
+    }
+};
+
+class mesh {
+public:
+    explicit mesh(size_t n, uint64_t seed) : _slots(n), _rng(seed) {}
+
+    std::mt19937_64& rng() { return _rng; }
+    std::vector<slot>& slots() { return _slots; }
+
+    dht_options options()
+    {
+        dht_options o;
+        o.port = 0;
+        o.bind_addresses = {"127.0.0.1"};
+        o.loopback_testing = true;
+        o.lookup_quiet_ms = 800;
+        o.lookup_timeout_ms = 10'000;
+        // Three bootstrap relays among the live ones, as a deployment lists several.
+        std::vector<size_t> live;
+        for (size_t i = 0; i < _slots.size(); ++i) {
+            if (_slots[i].node) {
+                live.push_back(i);
+            }
+        }
+        std::shuffle(live.begin(), live.end(), _rng);
+        for (size_t i = 0; i < live.size() && i < 3; ++i) {
+            o.bootstrap.push_back(wire::endpoint::ipv4(127, 0, 0, 1, _slots[live[i]].node->port()));
+        }
+        return o;
+    }
+
+    void start(size_t i)
+    {
+        slot& s = _slots[i];
+        s.key = crypto::ed25519_generate();
+        s.node = std::make_unique<dht_node>(options(), s.key);
+        ++s.gen;
+        s.published = false;
+        s.rec = relay_record{};
+        s.rec.node_key = s.key.public_key;
+        s.rec.wg_key = s.key.public_key; // any 32 bytes will do here
+        s.rec.endpoints.push_back(wire::endpoint::ipv4(127, 0, 0, 1, static_cast<uint16_t>(50000 + i)));
+        s.rec.region = "region-" + std::to_string(_rng() % regions);
+        s.rec.capacity = 1000;
+        s.rec.latitude = static_cast<double>(_rng() % 180) - 90;
+        s.rec.longitude = static_cast<double>(_rng() % 360) - 180;
+        config::prefix p;
+        p.family = 4;
+        p.len = 24;
+        p.addr[0] = 10;
+        p.addr[1] = static_cast<uint8_t>(i >> 8);
+        p.addr[2] = static_cast<uint8_t>(i);
+        s.rec.prefixes.push_back(p);
+    }
+
+    void publish(size_t i)
+    {
+        slot& s = _slots[i];
+        s.rec.timestamp = unix_now();
+        s.rec.expiry = s.rec.timestamp + 3600;
+        s.node->publish(s.rec);
+        _genuine[s.key.public_key].insert(encode_record(s.rec));
+    }
+
+    double stop(size_t i)
+    {
+        auto t = steady::now();
+        _stopped_stats.verdicts_add(_slots[i].node->stats());
+        _slots[i].node.reset();
+        return secs_since(t);
+    }
+
+    // Polls every node once; collects accepted records and finished lookups.
+    void pump()
+    {
+        uint64_t now = unix_now();
+        for (size_t i = 0; i < _slots.size(); ++i) {
+            slot& s = _slots[i];
+            if (!s.node) {
+                continue;
+            }
+            for (const auto& r : s.node->poll(now)) {
+                ++accepted_total;
+                auto g = _genuine.find(r.node_key);
+                if (g == _genuine.end() || g->second.count(encode_record(r)) == 0) {
+                    ++accepted_forged; // something the owner never published got accepted
+                }
+            }
+            for (auto& f : s.node->take_finished_lookups()) {
+                _finished[{i, f.id}] = std::move(f);
+            }
+            if (!s.published && s.node->joined()) {
+                publish(i);
+                s.published = true;
+            }
+        }
+    }
+
+    void run_for(std::chrono::milliseconds d)
+    {
+        auto end = steady::now() + d;
+        while (steady::now() < end) {
+            pump();
+            std::this_thread::sleep_for(2ms);
+        }
+    }
+
+    template <class Pred>
+    bool run_until(std::chrono::milliseconds limit, Pred pred)
+    {
+        auto end = steady::now() + limit;
+        while (steady::now() < end) {
+            pump();
+            if (pred()) {
+                return true;
+            }
+            std::this_thread::sleep_for(2ms);
+        }
+        return false;
+    }
+
+    // A target is "live" once its record is stored somewhere.
+    bool live_target(size_t i) const
+    {
+        const slot& s = _slots[i];
+        return s.node && s.published && s.node->stats().puts_succeeded > 0;
+    }
+
+    std::optional<lookup_req> start_lookup()
+    {
+        std::vector<size_t> targets;
+        for (size_t i = 0; i < _slots.size(); ++i) {
+            if (live_target(i)) {
+                targets.push_back(i);
+            }
+        }
+        if (targets.size() < 2) {
+            return std::nullopt;
+        }
+        size_t t = targets[_rng() % targets.size()];
+        size_t l = t;
+        while (l == t) {
+            l = targets[_rng() % targets.size()];
+        }
+        lookup_req r{l, _slots[l].gen, 0, t, _slots[t].gen, _slots[t].key.public_key};
+        r.id = _slots[l].node->lookup_region(_slots[t].rec.region);
+        return r;
+    }
+
+    // Starts lookups, `parallel` at a time, as long as more(started) holds, while `between()`
+    // may churn the mesh; returns once the last one has ended.
+    template <class More, class Between>
+    tally lookups(More more, size_t parallel, std::chrono::milliseconds spacing, Between between)
+    {
+        tally t;
+        std::vector<lookup_req> open;
+        size_t started = 0;
+        auto next_start = steady::now();
+        while (more(started) || !open.empty()) {
+            between();
+            if (more(started) && open.size() < parallel && steady::now() >= next_start) {
+                if (auto r = start_lookup()) {
+                    open.push_back(*r);
+                    ++started;
+                    next_start = steady::now() + spacing;
+                }
+            }
+            pump();
+            for (auto it = open.begin(); it != open.end();) {
+                slot& looker = _slots[it->looker];
+                if (!looker.node || looker.gen != it->looker_gen) {
+                    ++t.excluded; // the reader itself was replaced
+                    it = open.erase(it);
+                    continue;
+                }
+                auto f = _finished.find({it->looker, it->id});
+                if (f == _finished.end()) {
+                    ++it;
+                    continue;
+                }
+                bool target_alive = _slots[it->target].node && _slots[it->target].gen == it->target_gen;
+                bool hit = false;
+                for (const auto& [k, ms] : f->second.found) {
+                    if (k == it->target_key) {
+                        hit = true;
+                        t.latency_ms.push_back(ms);
+                    }
+                }
+                if (hit) {
+                    ++t.ok;
+                } else if (!target_alive) {
+                    ++t.excluded; // the target left during the lookup
+                } else {
+                    ++t.failed;
+                    if (t.failed <= 5) {
+                        std::printf("    miss: %s announcers %u found %zu %s %u ms\n", f->second.rendezvous.c_str(),
+                                    f->second.announcers, f->second.found.size(),
+                                    f->second.timed_out ? "timed out" : "ended", f->second.duration_ms);
+                    }
+                }
+                _finished.erase(f);
+                it = open.erase(it);
+            }
+            std::this_thread::sleep_for(2ms);
+        }
+        return t;
+    }
+
+    verdict_counters all_verdicts() const
+    {
+        verdict_counters v = _stopped_stats.verdicts;
+        for (const auto& s : _slots) {
+            if (s.node) {
+                auto st = s.node->stats();
+                for (size_t i = 0; i < v.n.size(); ++i) {
+                    v.n[i] += st.verdicts.n[i];
+                }
+            }
+        }
+        return v;
+    }
+
+    // Records the test knows its owner published (the attacker's own record is one).
+    void genuine(const key_t_& k, const std::string& value) { _genuine[k].insert(value); }
+
+    // Lookups of `region` from `readers` random nodes, run until they end (verdicts only).
+    void read_region(const std::string& region, size_t readers, std::chrono::milliseconds d)
+    {
+        for (size_t r = 0; r < readers; ++r) {
+            slot& s = _slots[_rng() % _slots.size()];
+            if (s.node) {
+                s.node->lookup_region(region);
+            }
+        }
+        run_for(d);
+    }
+
+    size_t accepted_total = 0;
+    size_t accepted_forged = 0;
+
+private:
+    struct stopped {
+        verdict_counters verdicts;
+        void verdicts_add(const dht_stats& st)
+        {
+            for (size_t i = 0; i < verdicts.n.size(); ++i) {
+                verdicts.n[i] += st.verdicts.n[i];
+            }
+        }
+    } _stopped_stats;
+    std::vector<slot> _slots;
+    std::mt19937_64 _rng;
+    std::map<key_t_, std::set<std::string>> _genuine;
+    std::map<std::pair<size_t, uint64_t>, lookup_result> _finished;
+};
+
+signed_item sign_item(const crypto::ed25519_keypair& kp, const key_t_& under, const std::string& value, int64_t seq)
+{
+    signed_item it;
+    it.key = under;
+    it.salt = std::string(record_salt);
+    it.seq = seq;
+    it.value = value;
+    std::string buf = signing_buffer(it.salt, seq, value);
+    it.signature = crypto::ed25519_sign(kp, std::span(reinterpret_cast<const uint8_t*>(buf.data()), buf.size()));
+    return it;
+}
+
+void print_verdicts(const char* title, const verdict_counters& v)
+{
+    std::printf("  %-28s", title);
+    for (size_t i = 0; i < v.n.size(); ++i) {
+        if (v.n[i] != 0) {
+            std::printf(" %s=%llu", std::string(verdict_name(static_cast<record_verdict>(i))).c_str(),
+                        static_cast<unsigned long long>(v.n[i]));
+        }
+    }
+    std::printf("\n");
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    size_t n = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 100;
+    int churn_s = argc > 2 ? std::atoi(argv[2]) : 60;
+    uint64_t seed = static_cast<uint64_t>(steady::now().time_since_epoch().count());
+    std::printf("dht_scale: %zu nodes on 127.0.0.1, %d regions, churn %d s, seed %llu\n", n, regions, churn_s,
+                static_cast<unsigned long long>(seed));
+    bool pass = true;
+    auto t_all = steady::now();
+    mesh m(n, seed);
+
+    // 1. Start the mesh: node 0 alone, every later one bootstraps from three live nodes.
+    auto t0 = steady::now();
+    for (size_t i = 0; i < n; ++i) {
+        m.start(i);
+        m.pump();
+    }
+    double start_s = secs_since(t0);
+    m.run_until(60s, [&] {
+        size_t joined = 0;
+        for (auto& s : m.slots()) {
+            joined += s.node->joined() && s.node->stats().routing_nodes >= 4;
+        }
+        return joined == n;
+    });
+    double join_s = secs_since(t0);
+    bool stored = m.run_until(90s, [&] {
+        for (size_t i = 0; i < n; ++i) {
+            auto st = m.slots()[i].node->stats();
+            if (!m.slots()[i].published || st.puts_succeeded + st.puts_failed < 1) {
+                return false;
+            }
+        }
+        return true;
+    });
+    size_t puts_ok = 0, min_nodes = SIZE_MAX, sum_nodes = 0;
+    for (auto& s : m.slots()) {
+        auto st = s.node->stats();
+        puts_ok += st.puts_succeeded > 0;
+        min_nodes = std::min(min_nodes, st.routing_nodes);
+        sum_nodes += st.routing_nodes;
+    }
+    std::printf("\n  %-28s %zu sessions in %.1f s, all joined+published after %.1f s\n", "start", n, start_s,
+                secs_since(t0));
+    std::printf("  %-28s %zu / %zu (all settled: %s), join %.1f s\n", "records stored", puts_ok, n,
+                stored ? "yes" : "no", join_s);
+    std::printf("  %-28s min %zu, mean %.1f nodes\n", "routing table", min_nodes,
+                static_cast<double>(sum_nodes) / static_cast<double>(n));
+    std::printf("  %-28s RSS %s, threads %s\n", "process", proc_status("VmRSS:").c_str(),
+                proc_status("Threads:").c_str());
+
+    // 2. Lookups without churn: 100 % required.
+    auto t1 = steady::now();
+    tally calm = m.lookups([&](size_t started) { return started < n; }, 10, 20ms, [] {});
+    std::printf("  %-28s %zu/%zu = %.2f %% (excluded %zu), p50 %u ms, p99 %u ms, %.1f s\n", "lookups, no churn",
+                calm.ok, calm.ok + calm.failed, calm.ratio(), calm.excluded, calm.pct(0.5), calm.pct(0.99),
+                secs_since(t1));
+    pass &= calm.failed == 0 && calm.ok > 0;
+
+    // 3. Churn: 20 % of the nodes replaced per minute (new keys, new ports) while looking up.
+    auto t2 = steady::now();
+    size_t replaced = 0;
+    double max_stop_s = 0;
+    auto churn_every = std::chrono::milliseconds(60'000 / std::max<size_t>(1, n / 5));
+    auto next_churn = steady::now() + churn_every;
+    bool churning = true;
+    tally churn = m.lookups([&](size_t) { return churning; }, 10, 100ms, [&] {
+        if (!churning) {
+            return;
+        }
+        if (secs_since(t2) >= churn_s) {
+            churning = false;
+            return;
+        }
+        if (steady::now() >= next_churn) {
+            size_t victim = m.rng()() % n;
+            max_stop_s = std::max(max_stop_s, m.stop(victim));
+            m.start(victim);
+            ++replaced;
+            next_churn += churn_every;
+        }
+    });
+    std::printf("  %-28s %zu nodes in %.0f s (%.0f %%/min), slowest stop %.2f s\n", "churn", replaced,
+                secs_since(t2), 100.0 * static_cast<double>(replaced) / static_cast<double>(n) * 60.0 / secs_since(t2),
+                max_stop_s);
+    std::printf("  %-28s %zu/%zu = %.2f %% (excluded %zu), p50 %u ms, p99 %u ms\n", "lookups, churn", churn.ok,
+                churn.ok + churn.failed, churn.ratio(), churn.excluded, churn.pct(0.5), churn.pct(0.99));
+    pass &= churn.ok > 0 && churn.ratio() >= 99.0;
+
+    // 4. Hostile items through the real DHT. The attacker runs its own node; victims are live
+    // relays whose keys it does not have (the test uses their keys only to build genuine-looking
+    // but stale items, as a replaying attacker who recorded them would have).
+    auto t3 = steady::now();
+    auto attacker_key = crypto::ed25519_generate();
+    auto attacker_opts = m.options();
+    dht_node attacker(attacker_opts, attacker_key);
+    relay_record bait;
+    bait.region = "region-0";
+    bait.timestamp = unix_now();
+    bait.expiry = bait.timestamp + 3600;
+    attacker.publish(bait); // announces the attacker under region-0, so readers fetch its item
+    bait.node_key = attacker_key.public_key;
+    m.genuine(attacker_key.public_key, encode_record(bait));
+    size_t injected = 0;
+    std::vector<size_t> victims;
+    for (size_t i = 0; i < n && victims.size() < 40; ++i) {
+        if (m.live_target(i)) {
+            victims.push_back(i);
+        }
+    }
+    for (size_t v : victims) {
+        slot& s = m.slots()[v];
+        std::string value = encode_record(s.rec);
+        // (a) signed by the attacker, stored under the victim's key, seq far ahead
+        attacker.put_raw(sign_item(attacker_key, s.key.public_key, value, INT64_C(1) << 50));
+        // (b) a flipped bit in a genuine signature
+        auto flipped = sign_item(s.key, s.key.public_key, value, INT64_C(1) << 51);
+        flipped.signature[7] ^= 0x20;
+        attacker.put_raw(flipped);
+        // (c) a replay: a genuinely signed older record (lower seq) of the victim
+        relay_record old = s.rec;
+        old.timestamp -= 100;
+        attacker.put_raw(sign_item(s.key, s.key.public_key, encode_record(old), 1));
+        injected += 3;
+    }
+    // (d) the attacker's own key: a record claiming a victim's node key, then an expired one.
+    relay_record claim = m.slots()[victims.front()].rec;
+    claim.region = "region-0";
+    attacker.put_raw(sign_item(attacker_key, attacker_key.public_key, encode_record(claim), INT64_C(1) << 52));
+    injected += 1;
+    auto pump_with_attacker = [&](std::chrono::milliseconds d) {
+        auto end = steady::now() + d;
+        while (steady::now() < end) {
+            m.pump();
+            attacker.poll(unix_now());
+            std::this_thread::sleep_for(2ms);
+        }
+    };
+    pump_with_attacker(8s);
+    m.read_region("region-0", 10, 4s); // readers fetch the attacker's item too
+    // Readers look the victims up after the injection.
+    tally after = m.lookups([&](size_t started) { return started < 60; }, 10, 20ms, [&] {
+        attacker.poll(unix_now());
+    });
+    relay_record expired_claim = claim;
+    expired_claim.node_key = attacker_key.public_key;
+    expired_claim.expiry = unix_now() - 10;
+    attacker.put_raw(sign_item(attacker_key, attacker_key.public_key, encode_record(expired_claim), INT64_C(1) << 53));
+    injected += 1;
+    pump_with_attacker(5s);
+    m.read_region("region-0", 10, 4s);
+    tally after2 = m.lookups([&](size_t started) { return started < 30; }, 10, 20ms, [&] {
+        attacker.poll(unix_now());
+    });
+    auto ast = attacker.stats();
+    std::printf("  %-28s %zu items put by the attacker (%llu stored on >= 1 node), %.1f s\n", "forgeries via DHT",
+                injected, static_cast<unsigned long long>(ast.puts_succeeded), secs_since(t3));
+    std::printf("  %-28s %zu/%zu then %zu/%zu genuine records still found\n", "lookups after injection",
+                after.ok, after.ok + after.failed, after2.ok, after2.ok + after2.failed);
+    pass &= after.ratio() >= 99.0 && after2.ratio() >= 99.0;
+
+    // 5. >= 10 000 hostile items straight into the verifier, built from the live records.
+    seq_memory mem;
+    verdict_counters genuine_v, hostile_v;
+    uint64_t now = unix_now();
+    std::mt19937_64& rng = m.rng();
+    size_t hostile_n = 0;
+    std::vector<signed_item> history;
+    int64_t seq = 1000;
+    while (hostile_n < 10'000) {
+        slot& s = m.slots()[rng() % n];
+        if (!s.node) {
+            continue;
+        }
+        relay_record r = s.rec;
+        r.timestamp = now;
+        r.expiry = now + 600;
+        seq += 2;
+        auto g = sign_item(s.key, s.key.public_key, encode_record(r), seq);
+        genuine_v.add(verify(g, mem, now).verdict);
+        history.push_back(g);
+        for (int k = 0; k < 5; ++k, ++hostile_n) {
+            signed_item f = g;
+            relay_record fr = r;
+            switch (k) {
+            case 0:
+                f = sign_item(attacker_key, s.key.public_key, f.value, seq + 1);
+                break;
+            case 1:
+                f.value[rng() % f.value.size()] ^= static_cast<char>(1u << (rng() % 8));
+                break;
+            case 2:
+                f.signature = history[rng() % history.size()].signature;
+                if (f.signature == g.signature) {
+                    f.signature[1] ^= 1;
+                }
+                break;
+            case 3:
+                fr.expiry = now - 1;
+                f = sign_item(s.key, s.key.public_key, encode_record(fr), seq + 1);
+                break;
+            default: // replay of an older genuine item of this relay, or a lower seq
+                f = sign_item(s.key, s.key.public_key, g.value, seq - 1 - static_cast<int64_t>(rng() % 5));
+                if (mem.by_key.count(s.key.public_key) == 0) {
+                    f.signature[0] ^= 1;
+                }
+                break;
+            }
+            hostile_v.add(verify(f, mem, now).verdict);
+        }
+    }
+    for (int i = 0; i < 100; ++i, ++hostile_n) { // oversized, genuinely signed
+        slot& s = m.slots()[rng() % n];
+        relay_record r = s.rec;
+        r.links.assign(40, relay_link{});
+        hostile_v.add(verify(sign_item(s.key, s.key.public_key, encode_record(r), seq + 10), mem, now).verdict);
+    }
+
+    verdict_counters mesh_v = m.all_verdicts();
+    std::printf("\n  verdicts\n");
+    print_verdicts("readers in the mesh", mesh_v);
+    print_verdicts("verifier, hostile", hostile_v);
+    print_verdicts("verifier, genuine", genuine_v);
+    std::printf("  %-28s %zu accepted by readers, %zu of them not published by their owner\n", "records",
+                m.accepted_total, m.accepted_forged);
+    pass &= m.accepted_forged == 0;
+    pass &= hostile_v[record_verdict::accepted] == 0 && hostile_n >= 10'000;
+    pass &= genuine_v[record_verdict::accepted] == genuine_v.total();
+    std::printf("\n  total %.1f s: %s\n", secs_since(t_all), pass ? "PASS" : "FAIL");
+    return pass ? 0 : 1;
+}
