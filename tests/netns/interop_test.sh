@@ -161,9 +161,14 @@ grep -q "public key: $relay_pub" <<<"$show" || fail "show lacks the relay's key:
 grep -q "endpoint: 10.0.2.2:51820" <<<"$show" || fail "show lacks ep2's learned endpoint: $show"
 nsexec relay "$ctl" --socket "$sock" peers --json | jq -e 'length == 2 and all(.session)' >/dev/null ||
     fail "peers --json: $(nsexec relay "$ctl" --socket "$sock" peers --json)"
-nsexec relay "$ctl" --socket "$sock" stats --json | jq -e '.[0].tx_packets > 0' >/dev/null ||
-    fail "stats --json shows no forwarded packets"
-pass "edgerelayctl show/peers/stats"
+nsexec relay "$ctl" --socket "$sock" stats --json | jq -e '.[0].tx_packets > 0 and .[0].tx_bytes > 0' >/dev/null ||
+    fail "stats --json shows no forwarded packets or bytes"
+# Per-peer transfer comes from the dataplane's counters: iperf3 moved megabytes each way.
+[ "$(grep -c 'transfer: .* received, .* sent' <<<"$show")" = 2 ] || fail "show lacks transfer lines: $show"
+nsexec relay "$ctl" --socket "$sock" peers --json |
+    jq -e 'all(.rx_bytes > 1000000 and .tx_bytes > 1000000)' >/dev/null ||
+    fail "peers --json transfer: $(nsexec relay "$ctl" --socket "$sock" peers --json)"
+pass "edgerelayctl show/peers/stats, with per-peer transfer"
 
 # Test that a restarted dataplane gets the live sessions replayed: traffic resumes with the
 # same keypairs, so neither endpoint sees a new handshake.
