@@ -56,21 +56,28 @@ hs_before=$(( $(date +%s) - $(nsexec relay "$ctl" --socket "$wgt_sock" peers --j
 # initiation) gets any answer from the relay, and that the dataplane drops exactly the ones
 # it can judge (parsing, unknown receiver index) and punts the rest to the control plane.
 nsexec ep2 python3 "$here/wgjunk.py" send --dst 10.0.2.1:51820 --src 10.0.2.2:40000 \
-    --relay-pub "$relay_pub" --count 200 --seed "${DRILL_SEED:-$RANDOM}" --replay "$init_hex" > "$wgt_work/junk.json" ||
+    --relay-pub "$relay_pub" --mac1-senders "$wgt_work/senders" --count 200 --seed "${DRILL_SEED:-$RANDOM}" --replay "$init_hex" > "$wgt_work/junk.json" ||
     fail "the attacker failed"
 jq -c . "$wgt_work/junk.json"
 sleep 1
 after=$(stats)
 kill -TERM $cap2 $cap1; bg_wait $cap2 || true; bg_wait $cap1 || true
-answers=$(tcpdump -n -r "$pcap2" 'src host 10.0.2.1 and udp dst port 40000' 2>/dev/null | wc -l)
 to_ep2=$(tcpdump -n -r "$pcap2" 'src host 10.0.2.1 and udp dst port 51820 and udp[8] != 4' 2>/dev/null | wc -l)
 from_atk=$(tcpdump -n -r "$pcap2" 'src host 10.0.2.2 and udp src port 40000' 2>/dev/null | wc -l)
 sent=$(jq .sent "$wgt_work/junk.json")
-echo "capture: $from_atk attacker datagrams seen, $answers answers to the attacker, $to_ep2 handshake messages to ep2 (the control's)"
+# A cookie reply to a message that passed mac1 is WireGuard's answer while the relay is under
+# load (its punt ring over 1/8 full: a stalled control plane on a busy machine); it is
+# counted and printed. Any other answer fails.
+python3 "$here/wgjunk.py" answers "$pcap2" 10.0.2.1 40000 "$wgt_work/senders" > "$wgt_work/answers.txt" ||
+    { cat "$wgt_work/answers.txt"; fail "the relay answered the attacker with something other than a cookie reply under load"; }
+cookies=$(sed -n 's/^cookie_replies=\([0-9]*\).*/\1/p' "$wgt_work/answers.txt")
+echo "capture: $from_atk attacker datagrams seen, $cookies cookie replies (under load) and 0 other answers to the attacker, $to_ep2 handshake messages to ep2 (the control's)"
 [ "$from_atk" -eq "$sent" ] || fail "the capture saw $from_atk of the $sent attacker datagrams"
-[ "$answers" = 0 ] || fail "the relay answered the attacker $answers times: $(tcpdump -n -r "$pcap2" 'src host 10.0.2.1 and udp dst port 40000' 2>/dev/null | head -5)"
+# The python reader and tcpdump must agree on how many datagrams went to the attacker.
+[ "$(tcpdump -n -r "$pcap2" 'src host 10.0.2.1 and udp dst port 40000' 2>/dev/null | wc -l)" -eq "$cookies" ] ||
+    fail "tcpdump and wgjunk.py disagree on the answers to the attacker"
 [ "$to_ep2" -eq "$responses" ] || fail "the relay sent ep2 handshake messages during the attack ($to_ep2, was $responses)"
-pass "0 answers to $sent unauthenticated datagrams (incl. 200 replays of a real initiation)"
+pass "no handshake answer to $sent unauthenticated datagrams (incl. 200 replays of a real initiation); cookie replies under load: $cookies"
 
 d_total=$(( $(drops "$after") - $(drops "$before") ))
 d_unknown=$(( $(drops "$after" unknown_receiver) - $(drops "$before" unknown_receiver) ))

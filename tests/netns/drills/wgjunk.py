@@ -10,8 +10,12 @@ wgjunk.py send --dst IP:PORT --src IP:PORT --relay-pub B64 [--count N] [--replay
     --replay, paced so that the relay never judges itself under load. Prints one JSON line:
     per-category counts and what the dataplane should do with them (punt to the control
     plane, drop as unknown_receiver, or drop while parsing).
+    --mac1-senders FILE lists the sender indices of the messages that pass mac1.
 wgjunk.py initiation PCAP SRC_IP
     Prints, in hex, the UDP payload of the first initiation (type 1) from SRC_IP in PCAP.
+wgjunk.py answers PCAP SRC_IP DPORT SENDERS_FILE
+    Counts what SRC_IP sent to DPORT: cookie replies to listed senders, and anything else
+    (printed; exit status 1 if any).
 """
 import base64, hashlib, json, random, socket, struct, sys, time
 
@@ -90,21 +94,31 @@ def send(args):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((src[0], int(src[1])))
     summary = {"sent": 0, "punt": 0, "transport": 0, "parse": 0, "categories": {}}
+    mac1_valid = set()  # sender indices a cookie reply under load may answer
     for name, make in categories(rng, relay_pub, replay):
         per = {"punt": 0, "transport": 0, "parse": 0}
+        valid = name in ("init_garbage_valid_mac1", "response_no_pending", "replayed_initiation")
         for _ in range(count):
             p = make()
             per[expected(p)] += 1
+            if valid:
+                mac1_valid.add(p[4:8].hex())
             s.sendto(p, (dst[0], int(dst[1])))
-            time.sleep(0.0005)  # ~2000/s: far below what the punt ring absorbs
+            # ~2000/s, and 300/s for what passes mac1 (the control plane's work): far below
+            # what the punt ring absorbs while the control plane keeps up.
+            time.sleep(0.003 if valid else 0.0005)
         summary["categories"][name] = per
         for k, v in per.items():
             summary[k] += v
         summary["sent"] += count
+    if args.get("--mac1-senders"):
+        with open(args["--mac1-senders"], "w") as f:
+            f.write("\n".join(sorted(mac1_valid)) + "\n")
     print(json.dumps(summary))
 
 
-def initiation(pcap, src_ip):
+def udp_payloads(pcap, src_ip, dport=None):
+    """(destination port, UDP payload) of every IPv4 UDP datagram from src_ip in pcap."""
     data = open(pcap, "rb").read()
     magic = struct.unpack("<I", data[:4])[0]
     endian = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
@@ -126,11 +140,32 @@ def initiation(pcap, src_ip):
         if len(ip) < 20 or ip[0] >> 4 != 4 or ip[9] != 17 or ip[12:16] != want:
             continue
         ihl = (ip[0] & 15) * 4
-        payload = ip[ihl + 8:]
+        port = struct.unpack(">H", ip[ihl + 2:ihl + 4])[0]
+        if dport is None or port == dport:
+            yield port, ip[ihl + 8:]
+
+
+def initiation(pcap, src_ip):
+    for _, payload in udp_payloads(pcap, src_ip):
         if len(payload) == 148 and payload[0] == INIT:
             print(payload.hex())
             return 0
     return 1
+
+
+def answers(pcap, src_ip, dport, senders_file):
+    """Prints every datagram src_ip sent to dport; exits 1 unless each is a cookie reply to a
+    mac1-valid message the attacker sent (WireGuard's answer when the relay is under load)."""
+    senders = set(open(senders_file).read().split())
+    cookies = others = 0
+    for _, p in udp_payloads(pcap, src_ip, int(dport)):
+        ok = len(p) == 64 and p[0] == COOKIE and p[4:8].hex() in senders
+        cookies += ok
+        others += not ok
+        if not ok:
+            print("answer: type %d, %d bytes, %s" % (p[0] if p else -1, len(p), p[:16].hex()))
+    print("cookie_replies=%d other=%d" % (cookies, others))
+    return 1 if others else 0
 
 
 def main(argv):
@@ -140,6 +175,8 @@ def main(argv):
         return 0
     if len(argv) == 3 and argv[0] == "initiation":
         return initiation(argv[1], argv[2])
+    if len(argv) == 5 and argv[0] == "answers":
+        return answers(argv[1], argv[2], argv[3], argv[4])
     print(__doc__, file=sys.stderr)
     return 2
 
