@@ -180,6 +180,7 @@ struct dht_node::impl {
     std::optional<relay_record> published;
     bool withdrawn = false;
     int put_retries = 0;
+    int announce_boosts = 0; // early re-announces done since the last publish
     std::optional<steady::time_point> retry_put_at;
 
     uint64_t next_lookup = 1;
@@ -562,6 +563,7 @@ bool dht_node::publish(const relay_record& r0)
     }
     m.published = r;
     m.withdrawn = false;
+    m.announce_boosts = 0;
     m.start_put();
     m.announce();
     return true;
@@ -641,6 +643,14 @@ std::vector<relay_record> dht_node::poll(uint64_t now_unix_s)
         if (!m.withdrawn) {
             m.announce();
         }
+    }
+    // Announces report no success count, and the first ones are made with the thin routing
+    // table of a node that just joined; they are repeated 15 s and 60 s after a publish.
+    static constexpr std::chrono::seconds boost_after[] = {std::chrono::seconds(15), std::chrono::seconds(45)};
+    if (m.published && !m.withdrawn && m.announce_boosts < 2 &&
+        now - m.last_announce >= boost_after[m.announce_boosts]) {
+        ++m.announce_boosts;
+        m.announce();
     }
     if (m.published && !m.withdrawn &&
         now - m.last_announce >= std::chrono::seconds(m.opts.reannounce_interval_s)) {

@@ -98,7 +98,7 @@ public:
         o.bind_addresses = {"127.0.0.1"};
         o.loopback_testing = true;
         o.lookup_quiet_ms = 800;
-        o.lookup_timeout_ms = 10'000;
+        o.lookup_timeout_ms = 20'000; // a loaded 2-core machine runs 100 sessions here
         // Three bootstrap relays among the live ones, as a deployment lists several.
         std::vector<size_t> live;
         for (size_t i = 0; i < _slots.size(); ++i) {
@@ -582,6 +582,23 @@ int main(int argc, char** argv)
         hostile_v.add(verify(sign_item(s.key, s.key.public_key, encode_record(r), seq + 10), mem, now).verdict);
     }
 
+    uint64_t kq = 0, ka = 0, kf = 0, ls = 0, lok = 0, pf = 0;
+    for (auto& sl : m.slots()) {
+        if (sl.node) {
+            auto st = sl.node->stats();
+            kq += st.key_queries;
+            ka += st.key_answers;
+            kf += st.key_failures;
+            ls += st.lookups_started;
+            lok += st.lookups_succeeded;
+            pf += st.puts_failed;
+        }
+    }
+    std::printf("  %-28s key queries %llu, answered %llu, failed %llu; lookups %llu (%llu with records); "
+                "puts stored nowhere %llu\n", "live nodes' counters",
+                static_cast<unsigned long long>(kq), static_cast<unsigned long long>(ka),
+                static_cast<unsigned long long>(kf), static_cast<unsigned long long>(ls),
+                static_cast<unsigned long long>(lok), static_cast<unsigned long long>(pf));
     verdict_counters mesh_v = m.all_verdicts();
     std::printf("\n  verdicts\n");
     print_verdicts("readers in the mesh", mesh_v);
