@@ -237,7 +237,8 @@ def plots(out_dir, aead, fwd, route, runs, uvw, warn):
         ax2.set_title("sending peers (round robin, every packet another peer)")
         ax2.set_xlabel("sending peers")
         for ax in (ax1, ax2):
-            ax.set_xscale("symlog", linthresh=1)
+            ax.set_xscale("log")
+            ax.set_xlim(left=0.7)
             ax.set_ylabel("Mpps")
             ax.set_ylim(bottom=0)
             ax.grid(alpha=0.3)
