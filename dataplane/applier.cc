@@ -713,8 +713,13 @@ error applier::readback(uint64_t seq)
             rk.remote_index = kp->remote_index;
             rk.age_ms = tsc_to_ms(_now > kp->birth_tsc ? _now - kp->birth_tsc : 0);
             rk.send_counter = kp->send_counter.load(std::memory_order_relaxed);
+            std::memcpy(rk.send_key, kp->send_key, sizeof rk.send_key);
+            std::memcpy(rk.recv_key, kp->recv_key, sizeof rk.recv_key);
             ek.body.rb_keypair = rk;
             item(ek);
+            // The ring holds its own copy; leave no key bytes on the stack.
+            sodium_memzero(&rk, sizeof rk);
+            sodium_memzero(&ek, sizeof ek);
         }
     }
     auto route = [&](const abi::prefix& pf, next_hop hop) {

@@ -272,6 +272,10 @@ struct ev_rb_keypair {
     uint32_t remote_index;
     uint64_t age_ms;
     uint64_t send_counter;    ///< next counter the dataplane would use
+    /// The keys, so that a restarted control plane can replay them to a later dataplane
+    /// (the segment is 0600 and carries them the other way in install_keypair already).
+    uint8_t send_key[32];
+    uint8_t recv_key[32];
 };
 
 struct ev_rb_route {
@@ -375,7 +379,7 @@ EDGERELAY_ABI_POD(ev_reply, 16, 8);
 EDGERELAY_ABI_POD(ev_keypair_ref, 8, 4);
 EDGERELAY_ABI_POD(ev_endpoint_roamed, 28, 4);
 EDGERELAY_ABI_POD(ev_rb_peer, 64, 4);
-EDGERELAY_ABI_POD(ev_rb_keypair, 32, 8);
+EDGERELAY_ABI_POD(ev_rb_keypair, 96, 8);
 EDGERELAY_ABI_POD(ev_rb_route, 24, 4);
 EDGERELAY_ABI_POD(ev_readback_done, 24, 8);
 EDGERELAY_ABI_POD(punted_packet, 320, 8);
@@ -416,6 +420,7 @@ static_assert(offsetof(ev_rb_peer, flags) == 60);
 static_assert(offsetof(cmd_add_peer, peer) == offsetof(cmd_peer, peer));
 static_assert(offsetof(cmd_add_peer, flags) == 4);
 static_assert(offsetof(ev_rb_keypair, age_ms) == 16);
+static_assert(offsetof(ev_rb_keypair, send_key) == 32 && offsetof(ev_rb_keypair, recv_key) == 64);
 static_assert(offsetof(ev_readback_done, items) == 16);
 static_assert(offsetof(punted_packet, rx_ns) == 8 && offsetof(punted_packet, remote) == 16);
 static_assert(offsetof(punted_packet, local) == 36 && offsetof(punted_packet, bytes) == 64);

@@ -387,6 +387,79 @@ void peer_manager::on_keypair_confirmed(abi::peer_id id, uint32_t local_index)
     handshake_complete(*p);
 }
 
+int peer_manager::adopt_keypair(abi::peer_id id, abi::key_slot slot, transport_keys&& keys,
+                                nanos age)
+{
+    peer* p = find(id);
+    if (p == nullptr) {
+        return -ENOENT;
+    }
+    if (keys.local_index == 0 || (slot != abi::key_slot::current &&
+                                  slot != abi::key_slot::previous && slot != abi::key_slot::next)) {
+        return -EINVAL;
+    }
+    if (_index_owner.contains(keys.local_index)) {
+        return -EEXIST;
+    }
+    std::optional<transport_keys> cur = p->slots.current();
+    std::optional<transport_keys> prev = p->slots.previous();
+    std::optional<transport_keys> next = p->slots.next();
+    std::optional<transport_keys>& target = slot == abi::key_slot::current    ? cur
+                                            : slot == abi::key_slot::previous ? prev
+                                                                              : next;
+    if (target) {
+        return -EBUSY;
+    }
+    if (slot == abi::key_slot::previous && !cur) {
+        // keypair_slots cannot hold a previous without a current (drop_keypair lets it go).
+        return -EAGAIN;
+    }
+    const nanos now = _clock.now();
+    age = std::max(nanos(0), age);
+    keys.created = now - age;
+    const uint32_t index = keys.local_index;
+    target = std::move(keys);
+    // keypair_slots has no "put into slot", so build the slots with its own transitions, as
+    // drop_keypair does: previous then current (each confirmed if a responder's), then next.
+    keypair_slots rebuilt;
+    for (auto* k : {&prev, &cur}) {
+        if (*k) {
+            const bool initiator = (*k)->initiator;
+            const uint32_t index = (*k)->local_index;
+            rebuilt.install(std::move(**k));
+            if (!initiator) {
+                rebuilt.received_with(index);
+            }
+        }
+    }
+    if (next) {
+        // The rules drop previous when next is installed; the dataplane keeps it only while
+        // next is unconfirmed, and retires it by age itself.
+        retired_keypairs gone = rebuilt.install(std::move(*next));
+        for (size_t i = 0; i < gone.count; ++i) {
+            release_index(gone.local_index[i]);
+        }
+    }
+    p->slots = std::move(rebuilt);
+    auto holds = [&](const std::optional<transport_keys>& k) {
+        return k && k->local_index == index;
+    };
+    if (!holds(p->slots.current()) && !holds(p->slots.previous()) && !holds(p->slots.next())) {
+        return 0; // a previous pushed out by next: nothing to mirror
+    }
+    _index_owner.emplace(index, id);
+    // The handshake completed at the keypair's birth: report it so, and zero from then on.
+    const nanos wall = _clock.wall() - age;
+    if (!p->latest_handshake_wall || *p->latest_handshake_wall < wall) {
+        p->latest_handshake_wall = wall;
+    }
+    const nanos zero_at = now - age + zero_key_material_after;
+    if (!p->timers.zero_key_material || *p->timers.zero_key_material < zero_at) {
+        p->timers.zero_key_material = zero_at;
+    }
+    return 0;
+}
+
 void peer_manager::set_transfer(abi::peer_id id, uint64_t rx_bytes, uint64_t tx_bytes)
 {
     if (peer* p = find(id)) {

@@ -147,6 +147,17 @@ class peer_manager {
     /// it to current; mirrors the rotation. Ignored if local_index is not the peer's next.
     void on_keypair_confirmed(abi::peer_id id, uint32_t local_index);
 
+    /// Takes over a keypair the dataplane already holds (a restarted control plane reading
+    /// the dataplane back): mirrors it into `slot` as if its handshake had completed `age`
+    /// ago, so snapshots show the session and the latest handshake, and the timers (rekey by
+    /// age for an initiator, REJECT_AFTER_TIME, zeroing) run from its birth. Emits nothing:
+    /// the dataplane has it already. keys.created is overwritten with now - age.
+    /// @return 0; -ENOENT unknown peer; -EINVAL slot is not current, previous or next, or the
+    ///         index is 0; -EEXIST the index is taken; -EBUSY the peer's slot is occupied;
+    ///         -EAGAIN previous while current is empty (adopt current first, as the readback
+    ///         orders them; a previous alone can only expire).
+    int adopt_keypair(abi::peer_id id, abi::key_slot slot, transport_keys&& keys, nanos age);
+
     /// The dataplane received data (not a keepalive) from the peer since the last call.
     void on_data_received(abi::peer_id id);
     /// The dataplane sent data (not a keepalive) to the peer since the last call.

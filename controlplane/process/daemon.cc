@@ -595,8 +595,46 @@ std::vector<abi::command> control_daemon::desired_commands()
     return want;
 }
 
+namespace {
+
+/// A restarted control plane takes over the sessions the dataplane kept: the peer manager
+/// mirrors them (views, rekey, expiry, zeroing) and the session store keeps their keys for a
+/// later dataplane restart, as if we had installed them. Keypairs we already know (a reattach
+/// to the dataplane we programmed) are left as they are.
+/// @return how many keypairs were adopted.
+std::size_t adopt_readback_keypairs(peer_manager& pm, session_store& sessions,
+                                    const dp_state& rb, nanos now, uint64_t reject_after_time_ms)
+{
+    std::size_t adopted = 0;
+    // Readback order (current before previous and next) is the order adopt_keypair needs.
+    for (const abi::ev_rb_keypair& k : rb.keypairs) {
+        if (k.age_ms >= reject_after_time_ms || !pm.snapshot(k.peer)) {
+            continue; // refused by the dataplane already, or a peer reconcile removes
+        }
+        transport_keys t;
+        std::memcpy(t.send_key.data(), k.send_key, sizeof k.send_key);
+        std::memcpy(t.recv_key.data(), k.recv_key, sizeof k.recv_key);
+        t.local_index = k.local_index;
+        t.remote_index = k.remote_index;
+        t.initiator = k.initiator != 0;
+        int rc = pm.adopt_keypair(k.peer, k.slot, std::move(t),
+                                  std::chrono::milliseconds(k.age_ms));
+        if (rc == 0 || rc == -EEXIST) {
+            sessions.adopt(k, now); // keeps an existing record of ours
+            adopted += rc == 0 ? 1 : 0;
+        }
+    }
+    return adopted;
+}
+
+} // namespace
+
 void control_daemon::finish_sync()
 {
+    // Before desired_commands: the adopted keypairs then count as wanted and already there,
+    // so reconcile neither reinstalls them nor starts handshakes for their peers.
+    const std::size_t adopted = adopt_readback_keypairs(*_pm, _sessions, _readback, _clock.now(),
+                                                        _seg->lim().reject_after_time_ms);
     std::vector<abi::command> want = desired_commands();
     reconcile_plan plan = reconcile(_readback, want, _seg->lim().reject_after_time_ms);
     for (auto& c : want) {
@@ -633,7 +671,10 @@ void control_daemon::finish_sync()
         "%zu commands; started %zu handshakes",
         (unsigned long long)_generation, _readback.peers.size(), _readback.keypairs.size(),
         _readback.routes.size(), plan.commands.size(), started);
-    _readback.clear();
+    if (adopted > 0) {
+        log("adopted %zu keypairs the dataplane held", adopted);
+    }
+    _readback.clear(); // wipes the readback's key bytes
 }
 
 void control_daemon::handle_event(const abi::event& ev)
@@ -699,9 +740,10 @@ void control_daemon::pump_events()
     for (std::size_t n = 0; n < max_events_per_loop && _seg->events().pop(ev); ++n) {
         handle_event(ev);
         if (!_seg) {
-            return;
+            break;
         }
     }
+    crypto::wipe(&ev, sizeof ev); // an rb_keypair carries keys
 }
 
 void control_daemon::pump_punts()

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <set>
 
+#include "common/crypto/secret.hh"
 #include "controlplane/process/convert.hh"
 
 namespace edgerelay::cp::process {
@@ -53,6 +54,8 @@ bool dp_state::add(const abi::event& ev)
 void dp_state::clear()
 {
     peers.clear();
+    // rb_keypair carries the session keys.
+    crypto::wipe(keypairs.data(), keypairs.size() * sizeof(abi::ev_rb_keypair));
     keypairs.clear();
     routes.clear();
     allowed_ips.clear();

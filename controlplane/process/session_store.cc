@@ -3,6 +3,8 @@
 // Recorded keypairs for replaying live sessions into a restarted dataplane.
 #include "controlplane/process/session_store.hh"
 
+#include <cstring>
+
 #include "common/crypto/secret.hh"
 
 namespace edgerelay::cp::process {
@@ -52,6 +54,27 @@ void session_store::observe(const abi::command& c, nanos now)
     default:
         break;
     }
+}
+
+void session_store::adopt(const abi::ev_rb_keypair& k, nanos now)
+{
+    if (_keys.contains(k.local_index)) {
+        return;
+    }
+    abi::command c;
+    c.type = abi::command_type::install_keypair;
+    auto& b = c.body.install_keypair;
+    b.peer = k.peer;
+    b.slot = k.slot;
+    b.initiator = k.initiator;
+    b.local_index = k.local_index;
+    b.remote_index = k.remote_index;
+    std::memcpy(b.send_key, k.send_key, sizeof b.send_key);
+    std::memcpy(b.recv_key, k.recv_key, sizeof b.recv_key);
+    b.age_ms = k.age_ms;
+    b.send_counter = k.send_counter;
+    observe(c, now);
+    crypto::wipe(&c, sizeof c);
 }
 
 void session_store::forget(uint32_t local_index) noexcept

@@ -31,6 +31,13 @@ class session_store {
     /// @param now monotonic time the command was sent.
     void observe(const abi::command& c, nanos now);
 
+    /// Records a keypair read back from a dataplane we did not program (a restarted control
+    /// plane adopting it) exactly as if we had just installed it: its age and send counter
+    /// are the dataplane's at readback time, so replay ages it and jumps the counter from
+    /// there. An index already recorded is left as it is.
+    /// @param now monotonic time of the readback.
+    void adopt(const abi::ev_rb_keypair& k, nanos now);
+
     /// Forgets one keypair (keypair_expired event).
     void forget(uint32_t local_index) noexcept;
 

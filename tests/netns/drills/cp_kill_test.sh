@@ -51,21 +51,29 @@ echo "flow: sent $flow_sent, received $flow_received, missing icmp_seq $flow_mis
     fail "an endpoint handshook again across the control-plane kill"
 pass "control plane kill -9 under traffic ($driver): $flow_received/$flow_sent answered, 0 lost, no new handshake, state adopted"
 
-# Test that the adopted control plane still serves the dataplane's counters. (Known gap,
-# printed, not asserted: the restarted control plane's peer manager does not know the
-# adopted keypairs, so `show`/`peers` report no session and no handshake for them.)
+# Test that the adopted control plane still serves the dataplane's counters, and that its
+# peer manager knows the adopted keypairs: `peers` reports a session and a handshake for both.
 nsexec relay "$ctl" --socket "$wgt_sock" stats --json | jq -e '.[0].tx_packets >= 4000' >/dev/null ||
     fail "stats after restart: $(nsexec relay "$ctl" --socket "$wgt_sock" stats --json)"
-echo "peers after the restart: $(nsexec relay "$ctl" --socket "$wgt_sock" peers --json | jq -c '[.[] | {name, session, latest_handshake_seconds_ago}]')"
-pass "restarted control plane serves the forwarded-packet counters"
+grep -q 'adopted [1-9][0-9]* keypairs the dataplane held' "$(bg_err $cp_pid)" ||
+    fail "the restarted control plane adopted no keypair: $(grep -E 'programmed|adopted' "$(bg_err $cp_pid)")"
+peers=$(nsexec relay "$ctl" --socket "$wgt_sock" peers --json)
+echo "peers after the restart: $(jq -c '[.[] | {name, session, latest_handshake_seconds_ago}]' <<<"$peers")"
+jq -e 'length == 2 and all(.[]; .session == true and (.latest_handshake_seconds_ago | type) == "number")' \
+    <<<"$peers" >/dev/null || fail "the restarted control plane does not show the adopted sessions: $peers"
+pass "restarted control plane serves the counters and shows both adopted sessions with their handshakes"
 
-# Test that a dataplane restart after the adoption still brings traffic back. (Known gap,
-# printed, not asserted: the adopting control plane has no keys to replay, so it handshakes
-# again instead of replaying; see `started N handshakes`.)
+# Test that a dataplane restart after the adoption replays the adopted sessions: no command
+# is missing, no handshake is started, and the endpoints do not handshake again.
 kill -TERM "$dp_pid"; bg_wait "$dp_pid" || fail "edgerelay-dataplane exited with an error on SIGTERM"
 wgt_start_dataplane
 wait_for "[ \"\$(grep -c 'programmed dataplane' $(bg_err $cp_pid))\" = 2 ]" 15 || fail "the control plane did not program the new dataplane"
-echo "control plane: $(grep 'programmed dataplane' "$(bg_err $cp_pid)" | tail -1)"
+last=$(grep 'programmed dataplane' "$(bg_err $cp_pid)" | tail -1)
+echo "control plane: $last"
+grep -q 'found [0-9]* peers, 0 keypairs, [0-9]* routes; sent [1-9][0-9]* commands; started 0 handshakes' <<<"$last" ||
+    fail "the adopting control plane did not replay the sessions to the new dataplane: $last"
 nsexec ep1 ping -c 5 -i 0.2 -W 5 192.168.2.20 > "$wgt_work/ping.txt" || { cat "$wgt_work/ping.txt"; fail "no traffic after a dataplane restart behind the adopting control plane"; }
 echo "handshakes: ep1 $hs1 → $(wgt_handshake ep1 "$wg1"), ep2 $hs2 → $(wgt_handshake ep2 "$wg2")"
-pass "dataplane restart after the adoption: traffic back ($(grep -o '[0-9]* received' "$wgt_work/ping.txt") of 5)"
+[ "$(wgt_handshake ep1 "$wg1")" = "$hs1" ] && [ "$(wgt_handshake ep2 "$wg2")" = "$hs2" ] ||
+    fail "an endpoint handshook again after the dataplane restart behind the adopting control plane"
+pass "dataplane restart after the adoption: sessions replayed, 0 new handshakes, traffic back ($(grep -o '[0-9]* received' "$wgt_work/ping.txt") of 5)"

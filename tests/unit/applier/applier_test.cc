@@ -779,11 +779,18 @@ TEST_F(applier_test, readback_matches_installed_state)
     EXPECT_EQ(k12.remote_index, 12u ^ 0xA5A5A5A5u);
     EXPECT_EQ(k12.age_ms, 750u);
     EXPECT_EQ(k12.send_counter, 12u);
+    // The keys come back as installed (cmd_keypair fills them from the index), so a restarted
+    // control plane can replay them later.
+    const std::vector<uint8_t> send12(32, 0x40 + 12), recv12(32, 0x80 + 12);
+    EXPECT_EQ(std::vector<uint8_t>(k12.send_key, k12.send_key + 32), send12);
+    EXPECT_EQ(std::vector<uint8_t>(k12.recv_key, k12.recv_key + 32), recv12);
     const auto& k11 = rb[2].body.rb_keypair;
     EXPECT_EQ(k11.slot, abi::key_slot::previous);
     EXPECT_EQ(k11.local_index, 11u);
     EXPECT_EQ(k11.age_ms, 1'250u);
     EXPECT_EQ(k11.send_counter, 5u);
+    EXPECT_EQ(k11.send_key[0], 0x40 + 11);
+    EXPECT_EQ(k11.recv_key[31], 0x80 + 11);
     EXPECT_EQ(p1.flags, 0u);
     EXPECT_EQ(rb[3].body.rb_peer.flags, abi::peer_flag_transit);
     EXPECT_EQ(rb[3].body.rb_peer.remote, ep6(6, 4000));
@@ -815,10 +822,16 @@ TEST_F(applier_test, readback_matches_installed_state)
     EXPECT_EQ(done.items, 14u);
     EXPECT_EQ(done.generation, _seg->header().generation.load());
 
-    // Never a key byte: every key byte in the sample is 0x40.. or 0x80.. repeated 32 times.
+    // Key bytes only where rb_keypair carries them: every key byte in the sample is 0x40.. or
+    // 0x80.. repeated 32 times.
+    const std::size_t keys_from = offsetof(event, body) + offsetof(abi::ev_rb_keypair, send_key);
+    const std::size_t keys_to = offsetof(event, body) + sizeof(abi::ev_rb_keypair);
     for (const event& e : rb) {
         const auto* raw = reinterpret_cast<const uint8_t*>(&e);
         for (std::size_t i = 0; i + 4 <= sizeof(e); ++i) {
+            if (e.type == event_type::rb_keypair && i >= keys_from && i + 4 <= keys_to) {
+                continue;
+            }
             bool run_of_key = raw[i] >= 0x40 && raw[i] == raw[i + 1] && raw[i] == raw[i + 2] &&
                               raw[i] == raw[i + 3];
             EXPECT_FALSE(run_of_key)

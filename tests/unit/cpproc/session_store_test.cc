@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 
 #include "common/crypto/encoding.hh"
@@ -53,6 +54,48 @@ TEST(session_store, replay_ages_the_keypair_and_skips_counters_ahead)
     // Past REJECT_AFTER_TIME it is useless: no replay.
     EXPECT_FALSE(s.replay(100, abi::key_slot::current, 10s + 180s, 180'000));
     EXPECT_FALSE(s.replay(999, abi::key_slot::current, 12s, 180'000));
+}
+
+TEST(session_store, adopted_readback_replays_like_an_install)
+{
+    session_store s;
+    abi::ev_rb_keypair k{};
+    k.peer = 4;
+    k.slot = abi::key_slot::current;
+    k.initiator = 1;
+    k.local_index = 200;
+    k.remote_index = 201;
+    k.age_ms = 30'000;
+    k.send_counter = 1'000;
+    std::memset(k.send_key, 0xC1, sizeof k.send_key);
+    std::memset(k.recv_key, 0xC2, sizeof k.recv_key);
+    s.adopt(k, 50s);
+    ASSERT_TRUE(s.contains(200));
+    auto c = s.replay(200, abi::key_slot::current, 53s, 180'000);
+    ASSERT_TRUE(c);
+    const auto& b = c->body.install_keypair;
+    EXPECT_EQ(b.peer, 4u);
+    EXPECT_EQ(b.initiator, 1);
+    EXPECT_EQ(b.remote_index, 201u);
+    EXPECT_EQ(b.send_key[0], 0xC1);
+    EXPECT_EQ(b.send_key[31], 0xC1);
+    EXPECT_EQ(b.recv_key[31], 0xC2);
+    EXPECT_EQ(b.age_ms, 33'000u);
+    // The counter jumps from where the old dataplane stood, as for our own installs.
+    EXPECT_EQ(b.send_counter, session_store::send_counter_bound(1'000, 3s));
+    // Past REJECT_AFTER_TIME from its birth (150 s after the readback), no replay.
+    EXPECT_FALSE(s.replay(200, abi::key_slot::current, 50s + 150s, 180'000));
+
+    // An index we already recorded keeps our own record.
+    s.observe(install(3, 100, 500), 10s);
+    abi::ev_rb_keypair other = k;
+    other.local_index = 100;
+    other.age_ms = 90'000;
+    s.adopt(other, 10s);
+    auto r = s.replay(100, abi::key_slot::next, 10s, 180'000);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->body.install_keypair.age_ms, 500u);
+    EXPECT_EQ(r->body.install_keypair.send_key[0], 0xAA);
 }
 
 TEST(session_store, forgets_on_retire_remove_expiry_and_retain)
