@@ -24,7 +24,6 @@ constexpr uint64_t sec = 1000 * ms;
 // relax: records are refreshed by their owners and a lookup costs a DHT traversal.
 constexpr uint64_t lookup_fast = 3 * sec;
 constexpr uint64_t lookup_slow = 20 * sec;
-constexpr uint64_t fast_phase = 90 * sec;
 // The record: republished every publish_refresh (well before record_lifetime), and at most
 // every publish_min_gap when our links change (a flapping link must not flood the DHT).
 constexpr uint64_t publish_refresh = 60 * sec;
@@ -288,7 +287,10 @@ void mesh_manager::update_self(uint64_t now_ns)
 
 void mesh_manager::lookups(uint64_t now_ns)
 {
-    uint64_t interval = now_ns < fast_phase || _relays.empty() ? lookup_fast : lookup_slow;
+    // Fast only until we know somebody: every lookup fetches every record again, and storing
+    // nodes may block a source that queries them more than 5 times a second (libtorrent's
+    // dht_block_ratelimit); 3 s lookups of a known mesh made discovery worse, not better.
+    uint64_t interval = _relays.empty() ? lookup_fast : lookup_slow;
     if (_last_lookup != 0 && now_ns - _last_lookup < interval) {
         return;
     }
@@ -584,7 +586,29 @@ void mesh_manager::recompute_routes()
     ++_counters.route_recomputes;
     update_self(_now);
     const auto ov = overrides();
-    auto table = routing::compute_routes(_self, _db, ov);
+    // A neighbour our prober holds down is taken out of the graph as a node, not only as our
+    // link: other relays' records reach us through the DHT seconds late and still show their
+    // links to it up, and routing through them toward it loops (A via B, B via A) until the
+    // records catch up. Tunnels are symmetric, so a neighbour that stops answering us is far
+    // more likely dead than reachable only around us.
+    routing::link_state_db db;
+    {
+        std::set<crypto::key32> dead;
+        for (const auto& o : ov) {
+            if (!o.up) {
+                dead.insert(o.neighbour);
+            }
+        }
+        for (const auto& [key, st] : _db.relays()) {
+            if (dead.contains(key)) {
+                continue;
+            }
+            routing::relay_state copy = st;
+            std::erase_if(copy.links, [&](const routing::link& l) { return dead.contains(l.neighbour); });
+            db.update(std::move(copy), st.received);
+        }
+    }
+    auto table = routing::compute_routes(_self, db, ov);
     // Hysteresis: a route keeps its next hop while that neighbour is up and still reaches the
     // prefix, unless the new path is at least 20 % cheaper. Equal paths whose measured costs
     // wobble around each other must not swap the flow back and forth (reordering, and a
@@ -599,7 +623,7 @@ void mesh_manager::recompute_routes()
                 o.up = o.up && o.neighbour == nh;
             }
             std::map<std::string, uint64_t> costs;
-            for (const auto& r : routing::compute_routes(_self, _db, only).routes) {
+            for (const auto& r : routing::compute_routes(_self, db, only).routes) {
                 if (r.next_hop == nh) {
                     costs[config::format_prefix(r.dst)] = r.cost_us;
                 }

@@ -53,6 +53,8 @@ report() {
         echo "--- $r dataplane"
         tail -5 "$(bg_err "${dp_pid[$r]:-0}")" 2>/dev/null
         nsexec "$r" curl -s -m 2 "http://127.0.0.1:4040/routes" 2>/dev/null | head -c 2000; echo
+        nsexec "$r" curl -s -m 2 "http://127.0.0.1:4040/topology" 2>/dev/null |
+            jq -c '[.edges[] | [.from[0:6], .to[0:6], .up]]' 2>/dev/null | head -c 2000; echo
     done
     for e in epA epB; do echo "--- $e"; nsexec $e wg show 2>&1 || true; done
 }
