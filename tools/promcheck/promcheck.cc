@@ -600,7 +600,8 @@ class checker {
         if (f.type != "histogram" && f.type != "summary") {
             return;
         }
-        for (const auto& [key, ss] : f.series) {
+        for (const auto& entry : f.series) {
+            const auto& ss = entry.second; // a named reference: clang 14 cannot capture a binding
             auto fail = [&](const std::string& m) {
                 _line = ss.first_line;
                 throw check_error{m};
