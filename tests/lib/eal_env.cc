@@ -21,6 +21,7 @@ namespace edgerelay::test {
 namespace {
 
 bool g_ready = false;
+bool g_skip_cleanup = false;
 
 class eal_environment : public ::testing::Environment {
 public:
@@ -48,7 +49,7 @@ public:
 
     void TearDown() override
     {
-        if (g_ready) {
+        if (g_ready && !g_skip_cleanup) {
             rte_eal_cleanup();
         }
     }
@@ -59,6 +60,11 @@ public:
 const auto* const g_env = ::testing::AddGlobalTestEnvironment(new eal_environment);
 
 } // namespace
+
+void eal_skip_cleanup() noexcept
+{
+    g_skip_cleanup = true;
+}
 
 bool eal_ready() noexcept
 {

@@ -9,4 +9,10 @@ namespace edgerelay::test {
 /// registered by linking test_env_dep; tests that need DPDK memory assert this.
 bool eal_ready() noexcept;
 
+/// Skips rte_eal_cleanup() at the end of the binary. DPDK 22.11's memif server leaves its
+/// listener's interrupt source registered after the device closes; cleanup unmaps the heap
+/// under the interrupt thread, which then faults now and then. Tests that create a memif
+/// server call this; the process exit frees everything anyway.
+void eal_skip_cleanup() noexcept;
+
 } // namespace edgerelay::test

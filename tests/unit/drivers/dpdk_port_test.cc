@@ -216,6 +216,7 @@ TEST_F(dpdk_port_test, hot_added_vdev_found_by_its_device_name)
 TEST_F(dpdk_port_test, memif_server_and_client_in_one_process)
 {
     // The macro benchmark's wiring: a shared-memory memif pair, hot-added as --vdev would.
+    test::eal_skip_cleanup();
     const std::string sock = ::testing::TempDir() + "edgerelay-memif-" +
                              std::to_string(getpid()) + ".sock";
     ASSERT_EQ(rte_dev_probe(("net_memif_srv0,role=server,id=0,socket=" + sock).c_str()), 0);
