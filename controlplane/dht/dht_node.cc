@@ -39,6 +39,9 @@ namespace {
 
 constexpr size_t max_latencies = 1024;
 constexpr auto key_cache_ttl = std::chrono::minutes(5);
+// A key query is one UDP round trip: on a busy host one in a dozen is lost or answered late,
+// and without a retry the lookup would end without that announcer's record.
+constexpr int max_key_attempts = 3;
 constexpr auto stats_interval = std::chrono::seconds(1);
 // Until the routing table holds this many nodes, the bootstrap relays are pinged again, every
 // 2 s while we know nobody and every 30 s after: a node that joined while the network was
@@ -188,6 +191,7 @@ struct dht_node::impl {
     std::multimap<lt::sha1_hash, uint64_t> by_hash;
     std::map<lt::udp::endpoint, std::pair<node_key_t, steady::time_point>> key_cache;
     std::map<lt::udp::endpoint, std::set<uint64_t>> key_queries;
+    std::map<lt::udp::endpoint, int> key_attempts; // queries sent to an endpoint still unanswered
     std::map<node_key_t, pending_get> gets;
     std::vector<lookup_result> finished;
 
@@ -317,9 +321,15 @@ struct dht_node::impl {
         if (q == key_queries.end()) {
             return;
         }
+        auto k = parse_key_response(a.response());
+        if (!k && ++key_attempts[ep] < max_key_attempts) {
+            ses->dht_direct_request(ep, key_request()); // the lookups keep waiting for it
+            ++st.key_queries;
+            return;
+        }
+        key_attempts.erase(ep);
         std::set<uint64_t> ids = std::move(q->second);
         key_queries.erase(q);
-        auto k = parse_key_response(a.response());
         if (k) {
             ++st.key_answers;
             key_cache[ep] = {*k, steady::now()};

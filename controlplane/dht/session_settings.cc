@@ -49,6 +49,10 @@ lt::settings_pack session_settings(const dht_options& opts)
     // libtorrent's 8 kB/s default suits a BitTorrent client, not a relay that looks up records
     // for its control plane; 100 kB/s still bounds what a node gives away.
     p.set_int(sp::dht_upload_rate_limit, 100'000);
+    // libtorrent blocks a source sending more than 5 queries/s for 5 minutes: a defence for the
+    // public DHT that, in a private mesh of a few relays, locks out the very relays a lookup
+    // (get_peers, key queries, gets and puts to every node) must reach. 100/s still stops a flood.
+    p.set_int(sp::dht_block_ratelimit, 100);
     p.set_int(sp::alert_mask, lt::alert_category::dht | lt::alert_category::dht_operation |
                                   lt::alert_category::error | lt::alert_category::status);
     p.set_int(sp::alert_queue_size, 10'000);
