@@ -55,7 +55,12 @@ report() {
         nsexec "$r" curl -s -m 2 "http://127.0.0.1:4040/routes" 2>/dev/null | head -c 2000; echo
         nsexec "$r" curl -s -m 2 "http://127.0.0.1:4040/topology" 2>/dev/null |
             jq -c '[.edges[] | [.from[0:6], .to[0:6], .up]]' 2>/dev/null | head -c 2000; echo
+        nsexec "$r" curl -s -m 2 "http://127.0.0.1:4040/stats" 2>/dev/null |
+            jq -c '{drops: (.drops | with_entries(select(.value > 0))), handshakes: (.handshakes | with_entries(select(.value > 0)))}' 2>/dev/null; echo
+        nsexec "$r" curl -s -m 2 "http://127.0.0.1:4040/peers" 2>/dev/null |
+            jq -c '[.peers[] | {name, id, session, rx_packets, tx_packets, hs: .latest_handshake_seconds_ago}]' 2>/dev/null; echo
     done
+    # Who carries what when the flow is missing: the relays' own view of the world is above.
     for e in epA epB; do echo "--- $e"; nsexec $e wg show 2>&1 || true; done
 }
 trap 'rc=$?; set +e; [ $rc -eq 0 ] || [ $rc -eq 77 ] || report; cleanup; exit $rc' EXIT INT TERM
@@ -240,6 +245,12 @@ api r3 /routes | jq -e 'any(.routes[]; .prefix == "192.168.5.0/24" and (.local |
     fail "/routes: $(api r3 /routes)"
 wait_for "api r3 /topology | jq -e '(.nodes | length) == 5 and ([.edges[] | select(.up)] | length) == 14 and (.neighbours | length) == 3 and all(.neighbours[]; .up)'" 30 ||
     fail "/topology: $(api r3 /topology)"
+# Failover needs the alternative path known everywhere: other relays' links arrive with their
+# records (DHT lookups), so wait until every relay sees all 7 tunnels up from both ends.
+for r in "${relays[@]}"; do
+    wait_for "api $r /topology | jq -e '([.edges[] | select(.up)] | length) == 14'" 90 ||
+        fail "$r: link state incomplete: $(api "$r" /topology | jq -c '[.edges[] | [.from[0:6], .to[0:6], .up]]')"
+done
 api r3 /stats | jq -e '.dataplane.ready and (.workers | length) == 1 and .workers[0].tx_packets > 0' >/dev/null ||
     fail "/stats: $(api r3 /stats)"
 [ "$(nsexec r3 curl -s -o /dev/null -w '%{http_code}' -m 2 http://127.0.0.1:4040/nope)" = 404 ] ||
