@@ -23,7 +23,9 @@ namespace {
 // than at dataplane start. dp::max_workers (dataplane/limits.hh) and abi::limits::max_ports.
 constexpr uint32_t max_workers = 16;
 constexpr std::size_t max_ports = 8;
-constexpr uint32_t max_peer_count = 0x00FFFFFE; // peer ids stay below dp::next_hop_local
+// Peer ids 0 .. count-1 stay below the special next hops (abi::next_hop_control = 0x00FFFFFD
+// is the lowest of them), so the segment accepts every count the file can ask for.
+constexpr uint32_t max_peer_count = 0x00FFFFFD;
 constexpr uint32_t max_route_count = 1u << 24;
 constexpr uint32_t max_core_id = 1023; // CPU_SETSIZE - 1
 constexpr std::size_t max_sun_path = 107;
