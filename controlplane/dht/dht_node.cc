@@ -42,6 +42,7 @@ constexpr auto key_cache_ttl = std::chrono::minutes(5);
 // A key query is one UDP round trip: on a busy host one in a dozen is lost or answered late,
 // and without a retry the lookup would end without that announcer's record.
 constexpr int max_key_attempts = 3;
+constexpr int max_get_attempts = 2;
 constexpr auto stats_interval = std::chrono::seconds(1);
 // Until the routing table holds this many nodes, the bootstrap relays are pinged again, every
 // 2 s while we know nobody and every 30 s after: a node that joined while the network was
@@ -164,6 +165,7 @@ struct dht_node::impl {
     };
     struct pending_get {
         std::set<uint64_t> lookups;
+        int attempts = 1;
     };
 
     dht_options opts;
@@ -360,6 +362,20 @@ struct dht_node::impl {
         node_key_t k = our_key(a.key);
         auto g = gets.find(k);
         auto now = steady::now();
+        if (a.item.type() == lt::entry::undefined_t && g != gets.end() &&
+            g->second.attempts < max_get_attempts) {
+            // The announcer is alive (it answered the key query) but this traversal met none
+            // of the nodes holding its item: ask again, the routing tables have moved on.
+            ++g->second.attempts;
+            ses->dht_get_item(a.key, std::string(record_salt));
+            for (uint64_t id : g->second.lookups) {
+                auto l = lookups.find(id);
+                if (l != lookups.end()) {
+                    l->second.last_activity = now;
+                }
+            }
+            return;
+        }
         if (a.item.type() != lt::entry::undefined_t) {
             signed_item item;
             item.key = k;
@@ -660,6 +676,7 @@ std::vector<relay_record> dht_node::poll(uint64_t now_unix_s)
     if (m.published && !m.withdrawn && m.announce_boosts < 2 &&
         now - m.last_announce >= boost_after[m.announce_boosts]) {
         ++m.announce_boosts;
+        m.start_put(); // the item too: the first put went to whoever the thin table knew
         m.announce();
     }
     if (m.published && !m.withdrawn &&
