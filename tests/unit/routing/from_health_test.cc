@@ -4,28 +4,15 @@
 #include <gtest/gtest.h>
 
 #include "controlplane/routing/from_health.hh"
+#include "tests/unit/routing/fixtures.hh"
 
 namespace edgerelay::cp::routing {
 namespace {
 
 using namespace std::chrono_literals;
 
-crypto::key32 key(uint8_t id)
-{
-    crypto::key32 k{};
-    k.fill(id);
-    return k;
-}
-
-config::prefix v4(uint8_t a, uint8_t b, uint8_t len)
-{
-    config::prefix p;
-    p.family = 4;
-    p.addr[0] = a;
-    p.addr[1] = b;
-    p.len = len;
-    return p;
-}
+using test::key;
+using test::v4;
 
 health::prober_config exact()
 {

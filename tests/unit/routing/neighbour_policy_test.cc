@@ -7,16 +7,12 @@
 #include <random>
 
 #include "controlplane/routing/neighbour_policy.hh"
+#include "tests/unit/routing/fixtures.hh"
 
 namespace edgerelay::cp::routing {
 namespace {
 
-crypto::key32 key(uint8_t id)
-{
-    crypto::key32 k{};
-    k.fill(id);
-    return k;
-}
+using test::key;
 
 candidate at(uint8_t id, const char* region, double lat, double lon)
 {
