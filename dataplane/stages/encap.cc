@@ -6,6 +6,7 @@
 // Uses: meta.peer. Sets: meta.remote, meta.local, meta.port_index (what underlay_udp ports
 // send to). Next: ctx.tx[port]; no endpoint, unknown port or no headroom → drop.
 #include "common/wire/build.hh"
+#include "common/wire/outer_prebuilt.hh"
 #include "dataplane/stages/stages.hh"
 #include "dataplane/tables/table_set.hh"
 #include "drivers/pkt_meta.hh"
@@ -13,27 +14,28 @@
 namespace edgerelay::dp {
 namespace {
 
-// The outer header template of one path; built once per run of packets to the same path.
-void fill_template(const worker_ctx& c, const path& via, wire::outer_template& t) noexcept
+// The outer headers of one path, prepared once per run of packets to the same path: each
+// packet then costs a fixed-size copy and its lengths and IPv4 checksum.
+void prepare_path(const worker_ctx& c, const path& via, wire::outer_prebuilt& h) noexcept
 {
-    t = wire::outer_template{};
+    wire::outer_template t;
     t.src = via.local;
     t.dst = via.remote;
     std::memcpy(t.src_mac, via.src_mac, 6);
     std::memcpy(t.dst_mac, via.dst_mac, 6);
     t.checksum = c.udp4_checksum ? wire::udp_csum::full : wire::udp_csum::none;
+    wire::prepare_outer(t, h);
 }
 
-// Prepends Ethernet + IP + UDP in software from the path's template.
-bool prepend_outer(pkt* m, const wire::outer_template& t) noexcept
+// Prepends Ethernet + IP + UDP in software from the path's prepared headers.
+bool prepend_outer(pkt* m, const wire::outer_prebuilt& h) noexcept
 {
-    const auto hdr_len = static_cast<uint16_t>(wire::outer_header_len(t.dst.family, false));
     const uint16_t payload_len = rte_pktmbuf_data_len(m);
-    auto* at = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, hdr_len));
+    auto* at = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, h.len));
     if (at == nullptr) [[unlikely]] {
         return false;
     }
-    write_outer(at, t, at + hdr_len, payload_len);
+    wire::write_outer_prebuilt(at, h, at + h.len, payload_len);
     return true;
 }
 
@@ -42,9 +44,9 @@ bool prepend_outer(pkt* m, const wire::outer_template& t) noexcept
 void encap_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept
 {
     // Paths are immutable once published (replaced whole, freed after a grace period), so
-    // a template built for one path pointer stays right for the whole burst.
+    // headers prepared for one path pointer stay right for the whole burst.
     const path* templ_of = nullptr;
-    wire::outer_template templ;
+    wire::outer_prebuilt templ;
     for (uint16_t i = 0; i < n; i++) {
         pkt* m = pkts[i];
         auto& md = drv::meta(m);
@@ -60,7 +62,7 @@ void encap_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept
         }
         if (c.port_kinds[via->port_index] == drv::port_kind::underlay_eth) {
             if (via != templ_of) {
-                fill_template(c, *via, templ);
+                prepare_path(c, *via, templ);
                 templ_of = via;
             }
             if (!prepend_outer(m, templ)) [[unlikely]] {
