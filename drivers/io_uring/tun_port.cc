@@ -19,6 +19,7 @@
 
 #include <rte_mbuf.h>
 
+#include "drivers/io_uring/send_ring.hh"
 #include "drivers/io_uring/uring_internal.hh"
 #include "drivers/pkt_meta.hh"
 
@@ -33,6 +34,7 @@ constexpr unsigned max_segs = 8;
 
 struct tun_tx_slot {
     iovec iov[max_segs];
+    unsigned n_iov;
     rte_mbuf* m;
 };
 
@@ -151,15 +153,11 @@ void link_setup(const std::string& ifname, uint32_t mtu, bool up, int& ifindex)
 struct uring_tun_port::queue {
     int fd = -1;
     io_uring rx{};
-    io_uring tx{};
     bool rx_ring_ok = false;
-    bool tx_ring_ok = false;
     std::vector<rte_mbuf*> rx_mbuf;  // slot -> mbuf a read targets (nullptr: none yet)
     std::vector<uint16_t> rx_idle;   // slots without a read in flight
     unsigned rx_inflight = 0;
-    std::vector<tun_tx_slot> slots;
-    std::vector<uint16_t> free_slots;
-    unsigned tx_inflight = 0;
+    uring_detail::send_ring<tun_tx_slot> send;
     rte_mbuf* spare[max_batch] = {}; // fallback: mbufs ready for read()
     unsigned n_spare = 0;
     uring_queue_stats st;
@@ -210,15 +208,10 @@ uring_tun_port::uring_tun_port(const uring_tun_config& cfg)
                 const std::string who = "uring_tun_port queue " + std::to_string(qi);
                 uring_detail::ring_init(&q.rx, cfg.rx_reads, cfg.rx_reads * 2, who);
                 q.rx_ring_ok = true;
-                uring_detail::ring_init(&q.tx, cfg.ring_entries, cfg.ring_entries * 2, who);
-                q.tx_ring_ok = true;
+                q.send.setup(cfg.ring_entries, who);
                 q.rx_mbuf.assign(cfg.rx_reads, nullptr);
                 for (unsigned i = cfg.rx_reads; i-- > 0;) {
                     q.rx_idle.push_back(static_cast<uint16_t>(i));
-                }
-                q.slots.resize(cfg.ring_entries);
-                for (unsigned i = cfg.ring_entries; i-- > 0;) {
-                    q.free_slots.push_back(static_cast<uint16_t>(i));
                 }
             }
         }
@@ -254,14 +247,7 @@ void uring_tun_port::close_all() noexcept
             io_uring_queue_exit(&q.rx);
             q.rx_ring_ok = false;
         }
-        if (q.tx_ring_ok) {
-            uring_detail::ring_quiesce(&q.tx, q.tx_inflight, [&](const io_uring_cqe& c) {
-                rte_pktmbuf_free(q.slots[c.user_data].m);
-                --q.tx_inflight;
-            });
-            io_uring_queue_exit(&q.tx);
-            q.tx_ring_ok = false;
-        }
+        q.send.close();
         if (q.n_spare > 0) {
             rte_pktmbuf_free_bulk(q.spare, q.n_spare);
             q.n_spare = 0;
@@ -338,8 +324,8 @@ void uring_tun_port::rx_refill(queue& q) noexcept
 
 uint16_t uring_tun_port::rx_uring(queue& q, std::span<pkt*> pkts) noexcept
 {
-    if (q.tx_inflight > 0 && io_uring_cq_ready(&q.tx) > 0) {
-        tx_reap(q);
+    if (q.send.inflight > 0 && io_uring_cq_ready(&q.send.ring) > 0) {
+        q.send.reap(q.st); // same thread owns both rings: return sent mbufs to the pool early
     }
     io_uring_cqe* cqes[max_batch];
     const unsigned want = std::min<size_t>(pkts.size(), max_batch);
@@ -368,61 +354,11 @@ uint16_t uring_tun_port::rx_uring(queue& q, std::span<pkt*> pkts) noexcept
     return static_cast<uint16_t>(out);
 }
 
-void uring_tun_port::tx_reap(queue& q) noexcept
-{
-    unsigned head;
-    unsigned seen = 0;
-    io_uring_cqe* cqe;
-    io_uring_for_each_cqe(&q.tx, head, cqe)
-    {
-        const auto idx = static_cast<uint16_t>(cqe->user_data);
-        if (cqe->res < 0) {
-            ++q.st.tx_errors;
-        } else {
-            ++q.st.tx_packets;
-            q.st.tx_bytes += static_cast<uint64_t>(cqe->res);
-        }
-        rte_pktmbuf_free(q.slots[idx].m);
-        q.slots[idx].m = nullptr;
-        q.free_slots.push_back(idx);
-        ++seen;
-    }
-    io_uring_cq_advance(&q.tx, seen);
-    q.tx_inflight -= seen;
-}
-
 uint16_t uring_tun_port::tx_uring(queue& q, std::span<pkt* const> pkts) noexcept
 {
-    if (q.tx_inflight > 0) {
-        tx_reap(q);
-    }
-    unsigned accepted = 0;
-    unsigned queued = 0;
-    for (; accepted < pkts.size(); ++accepted) {
-        if (q.free_slots.empty() || io_uring_sq_space_left(&q.tx) == 0) {
-            break;
-        }
-        const uint16_t idx = q.free_slots.back();
-        tun_tx_slot& s = q.slots[idx];
-        rte_mbuf* m = pkts[accepted];
-        const unsigned n = iov_fill(s.iov, m);
-        if (n == 0) {
-            ++q.st.tx_errors;
-            rte_pktmbuf_free(m);
-            continue;
-        }
-        q.free_slots.pop_back();
-        s.m = m;
-        io_uring_sqe* sqe = io_uring_get_sqe(&q.tx);
-        io_uring_prep_writev(sqe, q.fd, s.iov, n, 0);
-        io_uring_sqe_set_data64(sqe, idx);
-        ++queued;
-    }
-    if (queued > 0) {
-        q.tx_inflight += queued;
-        io_uring_submit(&q.tx);
-    }
-    return static_cast<uint16_t>(accepted);
+    return q.send.send(
+        pkts, q.st, [](tun_tx_slot& s, rte_mbuf* m) { return (s.n_iov = iov_fill(s.iov, m)) != 0; },
+        [&q](io_uring_sqe* sqe, tun_tx_slot& s) { io_uring_prep_writev(sqe, q.fd, s.iov, s.n_iov, 0); });
 }
 
 // ---- read/writev fallback (TUN has no recvmmsg: one system call per packet) ----

@@ -81,7 +81,6 @@ private:
     uint16_t rx_read(queue& q, std::span<pkt*> pkts) noexcept;
     uint16_t tx_write(queue& q, std::span<pkt* const> pkts) noexcept;
     void rx_refill(queue& q) noexcept;
-    void tx_reap(queue& q) noexcept;
     void close_all() noexcept;
 
     std::string _name;

@@ -16,6 +16,7 @@
 
 #include <rte_mbuf.h>
 
+#include "drivers/io_uring/send_ring.hh"
 #include "drivers/io_uring/uring_internal.hh"
 #include "drivers/pkt_meta.hh"
 
@@ -158,19 +159,15 @@ struct uring_udp_port::queue {
     // io_uring mode: separate receive and send rings so each burst reaps only its own
     // completions (a shared CQ would make tx_burst consume receive CQEs or vice versa).
     io_uring rx{};
-    io_uring tx{};
     bool rx_ring_ok = false;
-    bool tx_ring_ok = false;
     uring_detail::buf_ring bufs;
     msghdr rx_msg{};         // multishot template: only namelen and controllen matter
     bool rx_armed = false;   // a multishot receive is in flight (or queued in the SQ)
     bool rx_unsubmitted = false;
     unsigned rx_inflight = 0;
     bool rx_ever_armed = false;
-    std::vector<tx_slot> slots;
-    std::vector<uint16_t> free_slots;
-    unsigned tx_inflight = 0;
-    // fallback mode
+    uring_detail::send_ring<tx_slot> send;
+    // fallback mode (sendmmsg builds its messages in send.slots)
     std::vector<mmsghdr> mm;
     std::vector<iovec> rx_iov;
     std::vector<sockaddr_storage> rx_names;
@@ -306,14 +303,12 @@ uring_udp_port::uring_udp_port(const uring_udp_config& cfg)
                 _local_port = ntohs(reinterpret_cast<sockaddr_in*>(&got)->sin_port);
                 reinterpret_cast<sockaddr_in*>(&ss)->sin_port = htons(_local_port);
             }
-            q.slots.resize(std::max<unsigned>(cfg.ring_entries, max_batch));
             if (_uring) {
                 const std::string who = "uring_udp_port queue " + std::to_string(qi);
                 // One CQE per datagram, at most one per provided buffer, plus the final one.
                 uring_detail::ring_init(&q.rx, 4, cfg.rx_buffers * 2, who);
                 q.rx_ring_ok = true;
-                uring_detail::ring_init(&q.tx, cfg.ring_entries, cfg.ring_entries * 2, who);
-                q.tx_ring_ok = true;
+                q.send.setup(cfg.ring_entries, who);
                 int rc = q.bufs.setup(&q.rx, cfg.rx_buffers, cfg.rx_buffer_size, 0);
                 if (rc < 0) {
                     throw std::runtime_error(who + ": " +
@@ -327,11 +322,8 @@ uring_udp_port::uring_udp_port(const uring_udp_config& cfg)
                     ((_sock_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6)) + 7) &
                     ~size_t{7});
                 q.rx_msg.msg_controllen = rx_ctrl_len;
-                q.slots.resize(cfg.ring_entries);
-                for (unsigned i = cfg.ring_entries; i-- > 0;) {
-                    q.free_slots.push_back(static_cast<uint16_t>(i));
-                }
             } else {
+                q.send.slots.resize(max_batch);
                 q.mm.resize(max_batch);
                 q.rx_iov.resize(max_batch);
                 q.rx_names.resize(max_batch);
@@ -372,14 +364,7 @@ void uring_udp_port::close_all() noexcept
             io_uring_queue_exit(&q.rx);
             q.rx_ring_ok = false;
         }
-        if (q.tx_ring_ok) {
-            uring_detail::ring_quiesce(&q.tx, q.tx_inflight, [&](const io_uring_cqe& c) {
-                rte_pktmbuf_free(q.slots[c.user_data].m);
-                --q.tx_inflight;
-            });
-            io_uring_queue_exit(&q.tx);
-            q.tx_ring_ok = false;
-        }
+        q.send.close();
         if (q.n_spare > 0) {
             rte_pktmbuf_free_bulk(q.spare, q.n_spare);
             q.n_spare = 0;
@@ -447,8 +432,8 @@ void uring_udp_port::rx_arm(queue& q) noexcept
 
 uint16_t uring_udp_port::rx_uring(queue& q, std::span<pkt*> pkts) noexcept
 {
-    if (q.tx_inflight > 0 && io_uring_cq_ready(&q.tx) > 0) {
-        tx_reap(q); // same thread owns both rings: return sent mbufs to the pool early
+    if (q.send.inflight > 0 && io_uring_cq_ready(&q.send.ring) > 0) {
+        q.send.reap(q.st); // same thread owns both rings: return sent mbufs to the pool early
     }
     if (!q.rx_armed || q.rx_unsubmitted) [[unlikely]] {
         rx_arm(q);
@@ -526,61 +511,12 @@ uint16_t uring_udp_port::rx_uring(queue& q, std::span<pkt*> pkts) noexcept
     return static_cast<uint16_t>(out);
 }
 
-void uring_udp_port::tx_reap(queue& q) noexcept
-{
-    unsigned head;
-    unsigned seen = 0;
-    io_uring_cqe* cqe;
-    io_uring_for_each_cqe(&q.tx, head, cqe)
-    {
-        const auto idx = static_cast<uint16_t>(cqe->user_data);
-        tx_slot& s = q.slots[idx];
-        if (cqe->res < 0) {
-            ++q.st.tx_errors;
-        } else {
-            ++q.st.tx_packets;
-            q.st.tx_bytes += static_cast<uint64_t>(cqe->res);
-        }
-        rte_pktmbuf_free(s.m);
-        s.m = nullptr;
-        q.free_slots.push_back(idx); // never grows past its reserved capacity
-        ++seen;
-    }
-    io_uring_cq_advance(&q.tx, seen);
-    q.tx_inflight -= seen;
-}
-
 uint16_t uring_udp_port::tx_uring(queue& q, std::span<pkt* const> pkts) noexcept
 {
-    if (q.tx_inflight > 0) {
-        tx_reap(q);
-    }
-    unsigned accepted = 0;
-    unsigned queued = 0;
-    for (; accepted < pkts.size(); ++accepted) {
-        if (q.free_slots.empty() || io_uring_sq_space_left(&q.tx) == 0) {
-            break;
-        }
-        const uint16_t idx = q.free_slots.back();
-        tx_slot& s = q.slots[idx];
-        rte_mbuf* m = pkts[accepted];
-        if (!slot_fill(s, m, _sock_family)) {
-            ++q.st.tx_errors; // unreachable through this socket's family: drop
-            rte_pktmbuf_free(m);
-            continue;
-        }
-        q.free_slots.pop_back();
-        io_uring_sqe* sqe = io_uring_get_sqe(&q.tx);
-        io_uring_prep_sendmsg(sqe, q.fd, &s.msg, 0);
-        io_uring_sqe_set_data64(sqe, idx);
-        ++queued;
-    }
-    if (queued > 0) {
-        q.tx_inflight += queued;
-        // On failure the SQEs stay queued and go out with the next submit.
-        io_uring_submit(&q.tx);
-    }
-    return static_cast<uint16_t>(accepted);
+    // A packet unreachable through this socket's family fails slot_fill: dropped.
+    return q.send.send(
+        pkts, q.st, [this](tx_slot& s, rte_mbuf* m) { return slot_fill(s, m, _sock_family); },
+        [&q](io_uring_sqe* sqe, tx_slot& s) { io_uring_prep_sendmsg(sqe, q.fd, &s.msg, 0); });
 }
 
 // ---- recvmmsg/sendmmsg fallback ----
@@ -656,8 +592,8 @@ uint16_t uring_udp_port::tx_mmsg(queue& q, std::span<pkt* const> pkts) noexcept
     unsigned accepted = 0;
     while (accepted < total) {
         unsigned k = 0;
-        while (accepted + k < total && slot_fill(q.slots[k], pkts[accepted + k], _sock_family)) {
-            q.mm[k].msg_hdr = q.slots[k].msg;
+        while (accepted + k < total && slot_fill(q.send.slots[k], pkts[accepted + k], _sock_family)) {
+            q.mm[k].msg_hdr = q.send.slots[k].msg;
             q.mm[k].msg_len = 0;
             ++k;
         }

@@ -93,7 +93,6 @@ private:
     uint16_t tx_uring(queue& q, std::span<pkt* const> pkts) noexcept;
     uint16_t rx_mmsg(queue& q, std::span<pkt*> pkts) noexcept;
     uint16_t tx_mmsg(queue& q, std::span<pkt* const> pkts) noexcept;
-    void tx_reap(queue& q) noexcept;
     void rx_arm(queue& q) noexcept;
     void close_all() noexcept;
 
