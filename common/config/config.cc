@@ -480,12 +480,15 @@ void parser::dht(const field& f, dht_config& d)
 
 void parser::health(const field& f, health_config& h)
 {
-    mapping m = _r.as_map(f, {"interval_ms", "misses"});
+    mapping m = _r.as_map(f, {"interval_ms", "misses", "timeout_ms"});
     if (const field* p = m.get("interval_ms")) {
         h.interval_ms = static_cast<uint32_t>(_r.as_uint(*p, 10, 60000));
     }
     if (const field* p = m.get("misses")) {
         h.misses = static_cast<uint32_t>(_r.as_uint(*p, 1, 100));
+    }
+    if (const field* p = m.get("timeout_ms")) {
+        h.timeout_ms = static_cast<uint32_t>(_r.as_uint(*p, 0, 240000));
     }
 }
 

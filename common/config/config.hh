@@ -113,6 +113,8 @@ struct dht_config {
 struct health_config {
     uint32_t interval_ms = 100;
     uint32_t misses = 3;
+    /// A probe unanswered this long is lost; 0 = two intervals (see prober_config).
+    uint32_t timeout_ms = 0;
 
     bool operator==(const health_config&) const = default;
 };

@@ -161,6 +161,7 @@ std::string to_yaml(const config& c)
     out << YAML::Key << "health" << YAML::Value << YAML::Flow << YAML::BeginMap;
     key_value(out, "interval_ms", c.health.interval_ms);
     key_value(out, "misses", c.health.misses);
+    key_value(out, "timeout_ms", c.health.timeout_ms);
     out << YAML::EndMap;
     out << YAML::Key << "announce" << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "endpoints" << YAML::Value << YAML::Flow << YAML::BeginSeq;

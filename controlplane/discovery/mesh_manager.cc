@@ -143,6 +143,7 @@ mesh_manager::mesh_manager(const config::config& cfg, const crypto::key32& wg_pu
           health::prober_config pc;
           pc.interval = std::chrono::milliseconds(cfg.health.interval_ms);
           pc.detect_multiplier = cfg.health.misses;
+          pc.reply_timeout = std::chrono::milliseconds(cfg.health.timeout_ms); // 0: the default
           std::memcpy(&pc.seed, wg_public.data(), sizeof pc.seed);
           return pc;
       }())
@@ -405,6 +406,9 @@ void mesh_manager::probe(uint64_t now_ns)
             health::to_string(t.to));
         if (t.from == health::link_state::up) {
             ++_counters.failovers;
+        }
+        if (t.to == health::link_state::held) {
+            ++_counters.holds;
         }
     }
     if (!transitions.empty()) {

@@ -50,6 +50,7 @@ struct mesh_counters {
     uint64_t probes_sent = 0;
     uint64_t probe_packets_in = 0;
     uint64_t failovers = 0; ///< neighbour up → down transitions that triggered a recompute
+    uint64_t holds = 0;     ///< neighbours held down by the prober's circuit breaker
 };
 
 /// Runs the mesh on the control plane's loop: publish our relay record and refresh it, look

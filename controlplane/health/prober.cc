@@ -51,6 +51,11 @@ prober::prober(const crypto::key32& self, const prober_config& cfg)
     if (_cfg.interval < std::chrono::milliseconds(1)) {
         _cfg.interval = std::chrono::milliseconds(1);
     }
+    if (_cfg.reply_timeout <= nanos{0}) {
+        _cfg.reply_timeout = 2 * _cfg.interval;
+    }
+    _cfg.reply_timeout = std::clamp(_cfg.reply_timeout, nanos{std::chrono::milliseconds(1)},
+                                    4 * _cfg.interval);
     _cfg.detect_multiplier = std::max<uint32_t>(_cfg.detect_multiplier, 1);
     _cfg.jitter_percent = std::min<uint32_t>(_cfg.jitter_percent, 50);
     _cfg.loss_window = std::clamp<uint32_t>(_cfg.loss_window, 1, 100'000);
@@ -154,6 +159,7 @@ void prober::go_down(neighbour& n, nanos now)
         }
         n.held_until = now + hold;
         n.replied_since_hold = false;
+        ++n.holds;
         set_state(n, link_state::held, now);
         return;
     }
@@ -174,7 +180,7 @@ void prober::time_out(neighbour& n, pending& p, nanos now)
 void prober::housekeep(neighbour& n, nanos now)
 {
     for (auto& p : n.pendings) {
-        if (p.open && now >= p.sent + _cfg.interval) {
+        if (p.open && now >= p.sent + _cfg.reply_timeout) {
             time_out(n, p, now);
         }
     }
@@ -209,7 +215,7 @@ void prober::tick(nanos now, std::vector<outgoing_probe>& out)
 
         pending& p = n.pendings[++n.seq % n.pendings.size()];
         if (p.open) {
-            time_out(n, p, now); // cannot happen with jitter <= 50 %, kept for safety
+            time_out(n, p, now); // cannot happen within the clamps above, kept for safety
         }
         p = {n.seq, now, true, false};
         ++n.sent;
@@ -276,7 +282,7 @@ probe_receipt prober::on_packet(nanos now, std::span<const uint8_t> pkt)
         }
         return r;
     }
-    if (p->open && now >= p->sent + _cfg.interval) {
+    if (p->open && now >= p->sent + _cfg.reply_timeout) {
         time_out(n, *p, now); // tick() has not run yet, but its deadline has passed
     }
     if (!p->open) {
@@ -343,6 +349,7 @@ std::optional<neighbour_status> prober::status(const crypto::key32& key) const
     s.late = n.late;
     s.duplicates = n.duplicates;
     s.down_transitions = n.down_transitions;
+    s.holds = n.holds;
     return s;
 }
 

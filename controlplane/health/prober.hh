@@ -32,8 +32,13 @@ enum class link_state : uint8_t {
 const char* to_string(link_state s) noexcept;
 
 struct prober_config {
-    /// One probe per neighbour per interval; a probe not answered within one interval is lost.
+    /// One probe per neighbour per interval.
     nanos interval = std::chrono::milliseconds(100);
+    /// A probe not answered within reply_timeout of its sending is lost. Independent of the
+    /// interval: a link whose RTT (with its jitter) comes near the interval must not lose its
+    /// probes as "late". 0 means two intervals; clamped to 1 ms .. 4 intervals (a request's
+    /// slot is reused after 8 sends, i.e. no sooner than 4 intervals with 50 % jitter).
+    nanos reply_timeout{0};
     /// This many consecutive lost probes take an up neighbour down (BFD's detect multiplier).
     uint32_t detect_multiplier = 3;
     /// Each interval is shortened by a uniform 0..jitter_percent % (BFD jitters 0..25 %) so
@@ -89,6 +94,7 @@ struct neighbour_status {
     uint64_t late = 0;            ///< replies that came after their request timed out
     uint64_t duplicates = 0;      ///< replies to an already answered request
     uint64_t down_transitions = 0;
+    uint64_t holds = 0;           ///< times the circuit breaker held it
 };
 
 /// What on_packet() made of a packet.
@@ -185,6 +191,7 @@ class prober {
         nanos last_reply{};
         bool replied_since_hold = false;
         uint64_t sent = 0, replies = 0, lost = 0, late = 0, duplicates = 0, down_transitions = 0;
+        uint64_t holds = 0;
     };
 
     nanos next_interval() noexcept;

@@ -156,6 +156,7 @@ TEST(config, defaults_fill_everything_left_out)
     EXPECT_EQ(c.dht.k_nearest, 2u);
     EXPECT_EQ(c.health.interval_ms, 100u);
     EXPECT_EQ(c.health.misses, 3u);
+    EXPECT_EQ(c.health.timeout_ms, 0u);
     EXPECT_TRUE(c.bootstrap.empty());
     EXPECT_TRUE(c.announce.endpoints.empty());
     EXPECT_TRUE(c.announce.prefixes.empty());
@@ -349,6 +350,7 @@ config random_config(std::mt19937& rng)
     c.identity.private_key_file = "/k/" + word(6);
     c.dht.k_nearest = 1 + pick(20);
     c.health.interval_ms = 10 + pick(1000);
+    c.health.timeout_ms = pick(2) ? 0 : 1 + pick(4000);
     dataplane_config& d = c.dataplane;
     d.driver = static_cast<driver_kind>(pick(3));
     if (pick(2)) {

@@ -110,6 +110,8 @@ const std::vector<bad_case> cases = {
      "longitude:"},
     {"health_interval_zero", "health: {interval_ms: 0}\n", 1, 23, "health.interval_ms",
      "out of range", "10..60000"},
+    {"health_timeout_too_long", "health: {timeout_ms: 240001}\n", 1, 22, "health.timeout_ms",
+     "out of range", "0..240000"},
     // Types.
     {"string_where_list", "peers:\n  - public_key: " K1 "\n    allowed_ips: 10.1.0.0/16\n", 3, 18,
      "peers[0].allowed_ips", "expected a list, found \"10.1.0.0/16\"", "[10.1.0.0/16]"},

@@ -23,10 +23,13 @@ crypto::key32 key(uint8_t id)
     return k;
 }
 
+// No schedule jitter, and a probe is lost one interval after it went out (the tests below
+// count in intervals; the default reply timeout of two intervals has its own tests).
 prober_config exact()
 {
     prober_config c;
     c.jitter_percent = 0;
+    c.reply_timeout = c.interval;
     return c;
 }
 
@@ -176,6 +179,74 @@ TEST(prober, down_after_exactly_three_missed_intervals_then_recovers)
     EXPECT_EQ(t[0].from, link_state::down);
     EXPECT_EQ(t[0].to, link_state::up);
     EXPECT_LE(t[0].at, healed + 110ms);
+}
+
+TEST(prober, reply_timeout_defaults_to_two_intervals_and_is_clamped)
+{
+    prober_config c;
+    EXPECT_EQ(prober(key(1), c).config().reply_timeout, 200ms);
+    c.reply_timeout = 250ms;
+    EXPECT_EQ(prober(key(1), c).config().reply_timeout, 250ms);
+    c.reply_timeout = 1s; // beyond 4 intervals a request's slot would be reused while open
+    EXPECT_EQ(prober(key(1), c).config().reply_timeout, 400ms);
+    c.reply_timeout = 1ns;
+    EXPECT_EQ(prober(key(1), c).config().reply_timeout, 1ms);
+}
+
+TEST(prober, rtt_above_the_interval_is_not_lost_with_a_longer_reply_timeout)
+{
+    // A 150 ms RTT (a long link, or a short one with jitter) against 100 ms probes: with the
+    // reply timeout tied to the interval every reply is late and the neighbour never comes
+    // up; with the 200 ms default it is up, answered every time, and measured.
+    for (const nanos timeout : {100ms, 200ms}) {
+        network n;
+        n.delay = 75ms;
+        prober_config c = exact();
+        c.reply_timeout = timeout;
+        n.add_node(1, c);
+        n.add_node(2, c);
+        n.connect(0, 1);
+        n.run_for(10s);
+        const auto s = *n.nodes[0]->status(key(2));
+        if (timeout == 100ms) {
+            EXPECT_EQ(s.state, link_state::down);
+            EXPECT_EQ(s.replies, 0u);
+            EXPECT_GE(s.late, 90u);
+        } else {
+            EXPECT_EQ(s.state, link_state::up);
+            EXPECT_EQ(s.late, 0u);
+            EXPECT_EQ(s.lost, 0u);
+            EXPECT_GE(s.replies, 98u); // the last two may still be in flight
+            EXPECT_EQ(s.rtt_last, 150ms);
+            EXPECT_EQ(s.down_transitions, 0u);
+        }
+    }
+}
+
+TEST(prober, detection_with_a_longer_reply_timeout)
+{
+    // Probes at start + k × 100 ms, 5 ms each way, reply timeout 200 ms. Cut after the probe
+    // at +1 s was answered: the probes of +1.1, +1.2, +1.3 s are lost at +1.3, +1.4, +1.5 s,
+    // so the third miss (the down) is at +1.5 s.
+    network n;
+    prober_config c = exact();
+    c.reply_timeout = 200ms;
+    n.add_node(1, c);
+    n.add_node(2, c);
+    n.connect(0, 1);
+    const nanos start = n.now;
+    n.run_for(1s + 20ms);
+    n.nodes[0]->drain_transitions();
+    ASSERT_EQ(n.state(0, 1), link_state::up);
+    n.cut = true;
+    n.run_for(start + 1500ms - n.now);
+    EXPECT_EQ(n.nodes[0]->status(key(2))->consecutive_misses, 2u);
+    EXPECT_EQ(n.state(0, 1), link_state::up);
+    n.run_for(1ms);
+    EXPECT_EQ(n.state(0, 1), link_state::down);
+    auto t = n.nodes[0]->drain_transitions();
+    ASSERT_EQ(t.size(), 1u);
+    EXPECT_EQ(t[0].at, start + 1500ms);
 }
 
 TEST(prober, rtt_is_measured_exactly_and_smoothed)
@@ -370,6 +441,8 @@ TEST(prober, circuit_breaker_backs_off_exponentially_and_decays)
     EXPECT_EQ(t.back().from, link_state::held);
     EXPECT_EQ(t.back().to, link_state::up);
     EXPECT_EQ(n.nodes[0]->status(key(2))->hold_level, 6u);
+    EXPECT_EQ(n.nodes[0]->status(key(2))->holds, expect.size());
+    EXPECT_EQ(n.nodes[0]->status(key(2))->down_transitions, expect.size() + 2);
 
     // Stable for 60 s: one step back (next hold 32 s); after that hold and 5 × 60 s more: 2 s.
     n.run_for(60s);
