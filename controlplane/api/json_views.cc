@@ -191,6 +191,8 @@ std::string render_topology_json(const snapshot& s)
         optional_ms(j, n.rtt_s);
         j.key("loss").value(n.loss);
         j.key("probes").value(n.rtt.count);
+        j.key("lost").value(n.lost);
+        j.key("late").value(n.late);
         j.end_object();
     }
     j.end_array();

@@ -156,6 +156,18 @@ std::string render_metrics(const snapshot& s)
     for (const auto& n : s.neighbours) {
         w.sample(metric_labels{{"neighbour", n.name}}, n.loss);
     }
+    w.family("edgerelay_probes_lost_total", "Probes to the neighbour not answered in time.", mt::counter);
+    for (const auto& n : s.neighbours) {
+        w.sample(metric_labels{{"neighbour", n.name}}, n.lost);
+    }
+    w.family("edgerelay_neighbour_down_transitions_total",
+             "Neighbours that went from up to down or held (failovers).", mt::counter);
+    w.sample(s.mesh.neighbour_downs);
+    w.family("edgerelay_neighbour_holds_total", "Neighbours held down by the flap circuit breaker.",
+             mt::counter);
+    w.sample(s.mesh.neighbour_holds);
+    w.family("edgerelay_route_changes_total", "Mesh routes installed, replaced or withdrawn.", mt::counter);
+    w.sample(s.mesh.route_changes);
     w.family("edgerelay_probe_rtt_seconds", "Round-trip times of health probes.", mt::histogram);
     for (const auto& n : s.neighbours) {
         if (n.rtt.counts.size() == n.rtt.upper_bounds.size() + 1) {

@@ -59,7 +59,16 @@ struct neighbour_entry {
     bool up = false;
     std::optional<double> rtt_s;   ///< latest smoothed RTT
     double loss = 0;               ///< 0..1 over the probe window
+    uint64_t lost = 0;             ///< probes unanswered within the reply timeout
+    uint64_t late = 0;             ///< of those, answered after it
     histogram_data rtt;            ///< probe RTTs in seconds
+};
+
+/// The mesh's own event counts: they survive the neighbours they are about.
+struct mesh_events {
+    uint64_t neighbour_downs = 0; ///< up → down (or held) transitions of any neighbour
+    uint64_t neighbour_holds = 0; ///< circuit-breaker holds
+    uint64_t route_changes = 0;   ///< mesh routes installed, replaced or withdrawn
 };
 
 /// A relay in the link-state graph.
@@ -100,6 +109,7 @@ struct snapshot {
     std::vector<labelled_count> dht_records;  ///< verdict ("valid", "bad_signature", "stale", ...) → count
 
     std::vector<neighbour_entry> neighbours;
+    mesh_events mesh;
     std::vector<topology_node> nodes;
     std::vector<topology_edge> edges;
 };

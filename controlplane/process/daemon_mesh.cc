@@ -269,6 +269,9 @@ api::snapshot control_daemon::snapshot()
             s.dht_records.emplace_back(std::string(dht::verdict_name(v)), d->verdicts[v]);
         }
     }
+    s.mesh.neighbour_downs = _mesh->counters().failovers;
+    s.mesh.neighbour_holds = _mesh->counters().holds;
+    s.mesh.route_changes = _mesh->counters().route_changes;
     for (const auto& n : _mesh->neighbours()) {
         api::neighbour_entry e;
         e.name = n.name;
@@ -277,6 +280,8 @@ api::snapshot control_daemon::snapshot()
             e.rtt_s = static_cast<double>(n.status.rtt_ewma.count()) / 1e9;
         }
         e.loss = n.status.loss_ratio;
+        e.lost = n.status.lost;
+        e.late = n.status.late;
         if (n.histogram != nullptr) {
             e.rtt = histogram_of(*n.histogram);
         }

@@ -69,6 +69,8 @@ snapshot sample_snapshot()
     n.up = true;
     n.rtt_s = 0.004;
     n.loss = 0.01;
+    n.lost = 3;
+    n.late = 1;
     n.rtt = {{0.001, 0.01, 0.1}, {1, 5, 0, 0}, 0.03, 6};
     neighbour_entry broken = n;
     broken.name = "relay-c";
@@ -76,6 +78,7 @@ snapshot sample_snapshot()
     s.neighbours = {n, broken};
     s.nodes = {{"aa", "relay-a", "eu", 48.8, 2.3, true}, {"bb", "relay-b", "us", std::nullopt, std::nullopt, false}};
     s.edges = {{"aa", "bb", 0.004, 0.0, true}};
+    s.mesh = {5, 2, 11};
     return s;
 }
 
@@ -176,6 +179,10 @@ TEST(routes, metrics_pass_promcheck_and_name_everything)
              "edgerelay_probe_rtt_seconds_bucket{neighbour=\"relay-b\",le=\"+Inf\"} 6\n",
              "edgerelay_probe_rtt_seconds_count{neighbour=\"relay-b\"} 6\n",
              "edgerelay_neighbour_up{neighbour=\"relay-b\"} 1\n",
+             "edgerelay_probes_lost_total{neighbour=\"relay-b\"} 3\n",
+             "edgerelay_neighbour_down_transitions_total 5\n",
+             "edgerelay_neighbour_holds_total 2\n",
+             "edgerelay_route_changes_total 11\n",
              "edgerelay_routes 2\n",
          }) {
         EXPECT_NE(r.body.find(line), std::string::npos) << "missing: " << line;
@@ -194,6 +201,8 @@ TEST(routes, metrics_of_an_empty_snapshot_still_name_every_family)
     EXPECT_NE(r.body.find("# TYPE edgerelay_probe_rtt_seconds histogram\n"), std::string::npos);
     EXPECT_NE(r.body.find("edgerelay_ready 0\n"), std::string::npos);
     EXPECT_NE(r.body.find("edgerelay_dht_nodes 0\n"), std::string::npos);
+    EXPECT_NE(r.body.find("edgerelay_neighbour_down_transitions_total 0\n"), std::string::npos);
+    EXPECT_NE(r.body.find("edgerelay_neighbour_holds_total 0\n"), std::string::npos);
 }
 
 TEST(routes, hostile_label_values_stay_valid)
@@ -229,6 +238,10 @@ TEST(routes, json_shapes)
               std::string::npos)
         << topo;
     EXPECT_NE(topo.find("\"latitude\":null"), std::string::npos);
+    EXPECT_NE(topo.find("\"neighbours\":[{\"name\":\"relay-b\",\"up\":true,\"rtt_ms\":4,\"loss\":0.01,"
+                        "\"probes\":6,\"lost\":3,\"late\":1}"),
+              std::string::npos)
+        << topo;
     EXPECT_NE(topo.find("\"edges\":[{\"from\":\"aa\",\"to\":\"bb\",\"rtt_ms\":4,\"loss\":0,\"up\":true}]"),
               std::string::npos)
         << topo;
