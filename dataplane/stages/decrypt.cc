@@ -11,7 +11,9 @@
 
 #include "common/crypto/aead_burst.hh"
 #include "common/wire/parse.hh"
+#include "common/wire/parse_fast.hh"
 #include "common/wire/wireguard.hh"
+#include "dataplane/stages/pkt_window.hh"
 #include "dataplane/stages/stages.hh"
 #include "dataplane/tables/table_set.hh"
 #include "drivers/pkt_meta.hh"
@@ -37,22 +39,46 @@ bool keypair_usable(worker_ctx& c, keypair* kp, pkt* m) noexcept
     return true;
 }
 
-// After authentication: roaming and confirmation of a responder's `next` keypair.
-void note_authenticated(worker_ctx& c, keypair* kp, const drv::pkt_meta& md) noexcept
+// After authentication, once per run of one keypair: confirmation of a responder's `next`
+// keypair (raised once per keypair).
+void note_keypair(worker_ctx& c, keypair* kp, const drv::pkt_meta& md) noexcept
+{
+    const peer* p = c.tables->peers().get(kp->peer);
+    if (p != nullptr && p->next.load(std::memory_order_relaxed) == kp &&
+        kp->confirmed_signalled.exchange(1, std::memory_order_relaxed) == 0) [[unlikely]] {
+        c.raise({dp_event::keypair_confirmed, md.port_index, kp->peer, kp->local_index, md.remote});
+    }
+}
+
+// After authentication, per packet: only an authenticated packet may move a peer's endpoint
+// (WireGuard roaming), and each packet of a run may come from elsewhere.
+void note_endpoint(worker_ctx& c, keypair* kp, const drv::pkt_meta& md) noexcept
 {
     const peer* p = c.tables->peers().get(kp->peer);
     if (p == nullptr) [[unlikely]] {
         return;
     }
-    if (p->next.load(std::memory_order_relaxed) == kp &&
-        kp->confirmed_signalled.exchange(1, std::memory_order_relaxed) == 0) {
-        c.raise({dp_event::keypair_confirmed, md.port_index, kp->peer, kp->local_index, md.remote});
-    }
     const path* route = p->route_path.load(std::memory_order_acquire);
     if (route == nullptr || !(route->remote == md.remote)) [[unlikely]] {
-        // Only an authenticated packet may move a peer's endpoint (WireGuard roaming).
         c.raise({dp_event::endpoint_roamed, md.port_index, kp->peer, kp->local_index, md.remote});
     }
+}
+
+// Adds a run's packets and bytes to its peer's receive counters.
+void flush_rx(peer_counters* pc, uint64_t& pkts, uint64_t& bytes) noexcept
+{
+    if (pc != nullptr && pkts != 0) {
+        abi::counter_add(pc->rx_packets, pkts);
+        abi::counter_add(pc->rx_bytes, bytes);
+    }
+    pkts = 0;
+    bytes = 0;
+}
+
+// The transport message of a classified packet.
+uint8_t* msg_of(pkt* m) noexcept
+{
+    return rte_pktmbuf_mtod_offset(m, uint8_t*, drv::meta(m).payload_off);
 }
 
 } // namespace
@@ -109,7 +135,13 @@ uint16_t decrypt_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept
     }
     c.aead->open(std::span(ops, k));
 
+    // Per-peer counters are added once per run of packets from one keypair, and the peer's
+    // state is looked up once per run (runs: see above).
     uint16_t kept = 0;
+    uint64_t decrypted = 0;
+    keypair* counted_kp = nullptr;
+    peer_counters* pc = nullptr;
+    uint64_t run_pkts = 0, run_bytes = 0;
     for (uint16_t i = 0; i < k; i++) {
         pkt* m = live[i];
         keypair* kp = live_kp[i];
@@ -123,30 +155,40 @@ uint16_t decrypt_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept
             c.drop(m, drop_reason::replay);
             continue;
         }
-        c.counters->decrypted++;
-        note_authenticated(c, kp, md);
+        decrypted++;
+        if (kp != counted_kp) {
+            flush_rx(pc, run_pkts, run_bytes);
+            counted_kp = kp;
+            pc = &c.peer_stats[kp->peer];
+            note_keypair(c, kp, md);
+        }
+        note_endpoint(c, kp, md);
         md.peer = kp->peer;
-        peer_counters& pc = c.peer_stats[kp->peer];
-        abi::counter_add(pc.rx_packets, 1);
+        run_pkts++;
         if (ops[i].len == 0) {
             c.counters->keepalives_rx++;
             c.consume(m); // consumed, not a drop: freed with the drops
             continue;
         }
-        // Strip to the inner packet, then trim WireGuard's padding using the inner header.
-        rte_pktmbuf_adj(m, static_cast<uint16_t>(md.payload_off + transport_hdr));
-        rte_pktmbuf_trim(m, static_cast<uint16_t>(rte_pktmbuf_data_len(m) - ops[i].len));
-        wire::inner_info in;
-        auto ip = std::span(rte_pktmbuf_mtod(m, const uint8_t*), ops[i].len);
-        wire::verdict v = wire::parse_inner(ip, in);
-        if (v != wire::verdict::ok) [[unlikely]] {
-            c.drop(m, drop_reason_of(v));
-            continue;
+        // Strip to the inner packet and WireGuard's padding, using the inner header's length.
+        auto ip = std::span(msg_of(m) + transport_hdr, ops[i].len);
+        uint32_t length;
+        if (!wire::inner_length_fast(ip, length)) [[unlikely]] {
+            wire::inner_info in;
+            wire::verdict v = wire::parse_inner(ip, in);
+            if (v != wire::verdict::ok) [[unlikely]] {
+                c.drop(m, drop_reason_of(v));
+                continue;
+            }
+            length = in.length;
         }
-        rte_pktmbuf_trim(m, static_cast<uint16_t>(ops[i].len - in.length));
-        abi::counter_add(pc.rx_bytes, in.length);
+        pkt_narrow(m, static_cast<uint16_t>(md.payload_off + transport_hdr),
+                   static_cast<uint16_t>(length));
+        run_bytes += length;
         pkts[kept++] = m;
     }
+    flush_rx(pc, run_pkts, run_bytes);
+    c.counters->decrypted += decrypted;
     return kept;
 }
 

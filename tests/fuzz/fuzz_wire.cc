@@ -10,6 +10,7 @@
 
 #include "common/wire/build.hh"
 #include "common/wire/parse.hh"
+#include "common/wire/parse_fast.hh"
 #include "common/wire/wireguard.hh"
 
 namespace {
@@ -64,6 +65,16 @@ void check_outer(std::span<const uint8_t> data, bool ethernet)
     outer_info o;
     verdict v = ethernet ? parse_outer(data, o) : parse_ip_outer(data, o);
     require(named(v));
+    if (ethernet) {
+        // The fast path may only accept what the generic parser accepts, with the same result.
+        outer_info f;
+        if (parse_outer_fast(data, f)) {
+            require(v == verdict::ok && f.src == o.src && f.dst == o.dst);
+            require(f.payload_offset == o.payload_offset && f.payload_len == o.payload_len);
+            require(f.l3_offset == o.l3_offset && f.l3_len == o.l3_len && f.ttl == o.ttl);
+            require(f.has_vlan == o.has_vlan && f.vlan_tci == o.vlan_tci);
+        }
+    }
     if (v != verdict::ok) {
         return;
     }
@@ -104,6 +115,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     require(named(iv));
     if (iv == verdict::ok) {
         require(inner.length <= size && inner.length >= inner.header_len);
+    }
+    uint32_t fast_len = 0;
+    if (inner_length_fast(in, fast_len)) {
+        require(iv == verdict::ok && fast_len == inner.length);
     }
     return 0;
 }

@@ -160,6 +160,54 @@ TEST(fast_path, parse_matches_generic_on_corpus)
     EXPECT_GT(t.fast, 0);
 }
 
+// inner_length_fast() accepted ⇒ parse_inner() ok with the same length; parse_inner() ok on an
+// IPv4 packet without options or an IPv6 packet ⇒ accepted.
+TEST(fast_path, inner_length_matches_parse_inner)
+{
+    std::mt19937_64 rng(3);
+    int fast = 0, generic_only = 0;
+    for (int i = 0; i < 100000; ++i) {
+        bytes p;
+        switch (i % 4) {
+        case 0:
+            p = test::inner_v4(20 + rng() % 100, 20 + rng() % 120);
+            break;
+        case 1:
+            p = test::inner_v6(rng() % 100, 40 + rng() % 120);
+            break;
+        case 2: // IPv4 with options: the generic parser's alone
+            p = test::inner_v4(40 + rng() % 80, 40 + rng() % 100);
+            p[0] = static_cast<uint8_t>(0x46 + rng() % 10);
+            break;
+        default:
+            p.resize(rng() % 80);
+            break;
+        }
+        for (int e = static_cast<int>(rng() % 3); e > 0 && !p.empty(); --e) {
+            p[rng() % std::min<size_t>(8, p.size())] = static_cast<uint8_t>(rng());
+        }
+        if (rng() % 8 == 0) {
+            p.resize(rng() % (p.size() + 1));
+        }
+        if (p.empty()) {
+            continue; // parse_inner()'s precondition: the caller handles keepalives
+        }
+        inner_info in;
+        const verdict v = parse_inner(p, in);
+        uint32_t len = 0;
+        if (inner_length_fast(p, len)) {
+            ASSERT_EQ(v, verdict::ok);
+            ASSERT_EQ(len, in.length);
+            fast++;
+        } else if (v == verdict::ok) {
+            ASSERT_FALSE(p[0] == 0x45 || (p[0] >> 4) == 6) << "refused a plain inner packet";
+            generic_only++;
+        }
+    }
+    EXPECT_GT(fast, 10000);
+    EXPECT_GT(generic_only, 100);
+}
+
 TEST(fast_path, prebuilt_outer_matches_write_outer)
 {
     std::mt19937_64 rng(7);
