@@ -14,6 +14,7 @@
 
 #include "common/crypto/aead_burst.hh"
 #include "common/wire/wireguard.hh"
+#include "dataplane/stages/pkt_window.hh"
 #include "dataplane/stages/stages.hh"
 #include "dataplane/tables/table_set.hh"
 #include "drivers/pkt_meta.hh"
@@ -24,6 +25,13 @@ namespace {
 constexpr uint16_t transport_hdr = 16;
 constexpr uint16_t tag_len = 16;
 constexpr uint16_t outer_room = 14 + 4 + 40 + 8; // Ethernet + VLAN + IPv6 + UDP, for encap
+
+// Room for the transport header and the outer headers in front, padding and tag behind.
+bool has_room(const pkt* m, uint16_t grow) noexcept
+{
+    return rte_pktmbuf_tailroom(m) >= grow &&
+           rte_pktmbuf_headroom(m) >= transport_hdr + outer_room;
+}
 
 // The peer's current keypair if it may still send, or drops.
 keypair* usable_keypair(worker_ctx& c, pkt* m, const peer& p) noexcept
@@ -60,32 +68,41 @@ void note_rekey(worker_ctx& c, keypair* kp, uint64_t last) noexcept
 
 uint16_t encrypt_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept
 {
-    // Pass 1: every check but the counter's, in the order of the packets.
+    // Pass 1: every check but the counter's, in the order of the packets. A run of packets
+    // to one hop (the usual burst) looks its peer and keypair up once.
     keypair* kps[max_burst];
     uint16_t lens[max_burst];
     uint16_t paddeds[max_burst];
     uint16_t live = 0;
+    uint32_t run_hop = no_peer;
+    keypair* run_kp = nullptr;
     for (uint16_t i = 0; i < n; i++) {
         pkt* m = pkts[i];
         const auto& md = drv::meta(m);
-        const peer* p = c.tables->peers().get(md.hop);
-        if (p == nullptr) [[unlikely]] {
-            c.drop(m, drop_reason::peer_gone);
-            continue;
-        }
         const uint16_t len = rte_pktmbuf_data_len(m);
         const auto padded = static_cast<uint16_t>(wire::transport_padded_len(len, c.mtu));
         const uint16_t grow = static_cast<uint16_t>(padded - len + tag_len);
-        if (rte_pktmbuf_tailroom(m) < grow ||
-            rte_pktmbuf_headroom(m) < transport_hdr + outer_room) [[unlikely]] {
+        if (md.hop != run_hop || run_kp == nullptr) {
+            run_hop = md.hop;
+            run_kp = nullptr;
+            const peer* p = c.tables->peers().get(md.hop);
+            if (p == nullptr) [[unlikely]] {
+                c.drop(m, drop_reason::peer_gone);
+                continue;
+            }
+            if (!has_room(m, grow)) [[unlikely]] {
+                c.drop(m, drop_reason::too_big);
+                continue;
+            }
+            run_kp = usable_keypair(c, m, *p);
+            if (run_kp == nullptr) {
+                continue;
+            }
+        } else if (!has_room(m, grow)) [[unlikely]] {
             c.drop(m, drop_reason::too_big);
             continue;
         }
-        keypair* kp = usable_keypair(c, m, *p);
-        if (kp == nullptr) {
-            continue;
-        }
-        kps[live] = kp;
+        kps[live] = run_kp;
         lens[live] = len;
         paddeds[live] = padded;
         pkts[live++] = m;
@@ -101,6 +118,8 @@ uint16_t encrypt_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept
             run++;
         }
         const uint64_t base = kp->send_counter.fetch_add(run, std::memory_order_relaxed);
+        peer_counters& pc = c.peer_stats[drv::meta(pkts[i]).hop]; // one hop per keypair
+        uint64_t run_pkts = 0, run_bytes = 0;
         for (uint16_t j = 0; j < run; j++) {
             pkt* m = pkts[i + j];
             const uint64_t counter = base + j;
@@ -111,21 +130,21 @@ uint16_t encrypt_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept
             auto& md = drv::meta(m);
             const uint16_t len = lens[i + j];
             const uint16_t padded = paddeds[i + j];
-            auto* tail = reinterpret_cast<uint8_t*>(
-                rte_pktmbuf_append(m, static_cast<uint16_t>(padded - len + tag_len)));
+            // Room was checked in pass 1.
+            uint8_t* hdr = pkt_widen(m, transport_hdr, static_cast<uint16_t>(padded - len + tag_len));
             if (padded != len) { // 64-byte and 1420-byte inner packets need no padding
-                std::memset(tail, 0, padded - len);
+                std::memset(hdr + transport_hdr + len, 0, padded - len);
             }
-            auto* hdr = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, transport_hdr));
             wire::write_transport_header(hdr, kp->remote_index, counter);
             ops[kept] = {kp->send_key, counter, hdr + transport_hdr, hdr + transport_hdr, padded,
                          hdr + transport_hdr + padded, false};
             md.peer = md.hop;
-            peer_counters& pc = c.peer_stats[md.hop];
-            abi::counter_add(pc.tx_packets, 1);
-            abi::counter_add(pc.tx_bytes, len);
+            run_pkts++;
+            run_bytes += len;
             pkts[kept++] = m;
         }
+        abi::counter_add(pc.tx_packets, run_pkts);
+        abi::counter_add(pc.tx_bytes, run_bytes);
         // Only counters that were used count (as when each packet took its own).
         const uint64_t used_end = std::min<uint64_t>(base + run, reject_after_messages);
         if (used_end > base) {
