@@ -69,7 +69,9 @@ inline uint64_t add_word(uint64_t sum, const uint8_t* p) noexcept
 /// prepared from (the wire unit tests compare them byte for byte).
 /// @param payload      the UDP payload, read only for udp_csum::full (and IPv6 with none).
 /// @param payload_len  precondition: payload_len <= max_udp_payload(h.family).
-inline void write_outer_prebuilt(uint8_t* at, const outer_prebuilt& h, const uint8_t* payload,
+/// Always inlined: it is the whole per-packet work of the encap stage, and a call would be a
+/// fifth of it.
+[[gnu::always_inline]] inline void write_outer_prebuilt(uint8_t* at, const outer_prebuilt& h, const uint8_t* payload,
                                  uint16_t payload_len) noexcept
 {
     detail::copy_outer(at, h);

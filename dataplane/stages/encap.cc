@@ -45,13 +45,19 @@ void encap_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept
 {
     // Paths are immutable once published (replaced whole, freed after a grace period), so
     // headers prepared for one path pointer stay right for the whole burst.
+    // Likewise a run of packets to one peer reads its path once.
     const path* templ_of = nullptr;
     wire::outer_prebuilt templ;
+    uint32_t via_of = no_peer;
+    const path* via = nullptr;
     for (uint16_t i = 0; i < n; i++) {
         pkt* m = pkts[i];
         auto& md = drv::meta(m);
-        const peer* p = c.tables->peers().get(md.peer);
-        const path* via = p != nullptr ? p->route_path.load(std::memory_order_acquire) : nullptr;
+        if (md.peer != via_of || via == nullptr) {
+            const peer* p = c.tables->peers().get(md.peer);
+            via = p != nullptr ? p->route_path.load(std::memory_order_acquire) : nullptr;
+            via_of = md.peer;
+        }
         if (via == nullptr || via->remote.empty()) [[unlikely]] {
             c.drop(m, drop_reason::no_endpoint);
             continue;
