@@ -42,6 +42,11 @@ template <class Table4, class Table6>
 void lookup_scatter(const inner_keys& keys, const Table4& t4, const Table6& t6,
                     uint32_t* out) noexcept
 {
+    // An IPv4-only burst (the usual one) has its keys in burst order: no scatter needed.
+    if (keys.n6 == 0) {
+        t4.lookup_bulk(keys.v4, keys.n4, out);
+        return;
+    }
     uint32_t found4[32];
     uint32_t found6[32];
     t4.lookup_bulk(keys.v4, keys.n4, found4);
