@@ -22,6 +22,7 @@ command -v wireguard-go >/dev/null || skip "needs wireguard-go"
 command -v wg >/dev/null || skip "needs wg (wireguard-tools)"
 command -v tcpdump >/dev/null || skip "needs tcpdump"
 command -v python3 >/dev/null || skip "needs python3"
+command -v curl >/dev/null || skip "needs curl"
 [ -c /dev/net/tun ] || skip "needs /dev/net/tun"
 trap 'rc=$?; set +e; [ $rc -eq 0 ] || wgt_report; cleanup; hugepages_restore; exit $rc' EXIT INT TERM
 
@@ -50,6 +51,9 @@ drops() { # total drops, or drops for reason $2, in stats JSON $1
     else jq '[.[].drops // {} | to_entries[] | .value] | add // 0' <<<"$1"; fi
 }
 before=$(stats)
+# The control plane's own handshake counters (HTTP /stats), to account for every punted message.
+cp_hs() { nsexec relay curl -sf -m 3 http://127.0.0.1:4040/stats | jq -c .handshakes; }
+cp_before=$(cp_hs) && [ -n "$cp_before" ] || fail "the relay's HTTP API (/stats) does not answer"
 hs_before=$(( $(date +%s) - $(nsexec relay "$ctl" --socket "$wgt_sock" peers --json | jq -r '.[] | select(.name == "ep2") | .latest_handshake_seconds_ago') ))
 
 # Test that none of 200 datagrams of each unauthenticated kind (and 200 replays of ep2's
@@ -98,6 +102,18 @@ nsexec ep1 ping -c 3 -i 0.2 -W 2 192.168.2.20 >/dev/null || fail "ping after the
 hs_after=$(hs_epoch)
 echo "relay: ep2's latest handshake at $hs_before before the attack, $hs_after after"
 [ $((hs_after - hs_before)) -le 1 ] || fail "ep2's session on the relay is newer after the attack: a replay was accepted"
+# Every punted attacker message is in exactly one of the control plane's refusal counters (or
+# earned a cookie reply under load); none was accepted or answered with a response.
+cp_after=$(cp_hs) || fail "the relay's HTTP API (/stats) stopped answering"
+echo "control plane handshake counters: before $cp_before, after $cp_after"
+cp_delta() { echo $(( $(jq "[to_entries[] | select(.key | test(\"$1\")) | .value] | add // 0" <<<"$cp_after") -
+                      $(jq "[to_entries[] | select(.key | test(\"$1\")) | .value] | add // 0" <<<"$cp_before") )); }
+[ "$(cp_delta '^initiation_accepted$')" -eq 0 ] || fail "the control plane accepted an attacker's initiation"
+[ "$(cp_delta '^response_sent$')" -eq 0 ] || fail "the control plane sent a handshake response during the attack"
+refused=$(( $(cp_delta '^dropped_') + $(cp_delta '^cookie_reply_sent$') ))
+[ "$refused" -eq "$want_punt" ] ||
+    fail "the control plane refused $refused punted messages (dropped_* + cookie replies), expected $want_punt"
+pass "control plane counters: $refused refused = the $want_punt punted attacker messages, 0 accepted, 0 responses"
 # The dataplane's punt counter is final only at exit: stop it and compare with the capture.
 kill -TERM "$dp_pid"; bg_wait "$dp_pid" || fail "dataplane exit"
 punted=$(grep '^worker 0: rx_packets' "$(bg_log $dp_pid)" | grep -oE ' punted=[0-9]+' | cut -d= -f2)
