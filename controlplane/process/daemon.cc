@@ -920,18 +920,24 @@ std::vector<peer_view> control_daemon::peer_views() const
         v.rx_bytes = s.rx_bytes;
         v.tx_bytes = s.tx_bytes;
         if (_seg) {
-            // Inner bytes summed over workers, minus the slot's counts when this peer was added
-            // (only if they were read from this same segment generation).
+            // Inner bytes and packets summed over workers, minus the slot's counts when this
+            // peer was added (only if they were read from this same segment generation): a
+            // reused peer slot must not show its previous owner's traffic.
             abi::peer_transfer t = _seg->peer_counters_sum(s.id);
             auto base = _transfer_base.find(s.id);
             if (base != _transfer_base.end() &&
                 base->second.first == _seg->header().generation.load(std::memory_order_relaxed)) {
                 const abi::peer_transfer& b = base->second.second;
-                t.rx_bytes = t.rx_bytes > b.rx_bytes ? t.rx_bytes - b.rx_bytes : 0;
-                t.tx_bytes = t.tx_bytes > b.tx_bytes ? t.tx_bytes - b.tx_bytes : 0;
+                auto since = [](uint64_t now, uint64_t then) { return now > then ? now - then : 0; };
+                t.rx_bytes = since(t.rx_bytes, b.rx_bytes);
+                t.tx_bytes = since(t.tx_bytes, b.tx_bytes);
+                t.rx_packets = since(t.rx_packets, b.rx_packets);
+                t.tx_packets = since(t.tx_packets, b.tx_packets);
             }
             v.rx_bytes = t.rx_bytes;
             v.tx_bytes = t.tx_bytes;
+            v.rx_packets = t.rx_packets;
+            v.tx_packets = t.tx_packets;
         }
         v.persistent_keepalive_s = s.persistent_keepalive_s;
         v.handshake_state = state_text(s.handshake_state);

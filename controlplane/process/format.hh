@@ -35,6 +35,8 @@ struct peer_view {
     std::optional<nanos> latest_handshake; ///< wall time since the Unix epoch
     uint64_t rx_bytes = 0;
     uint64_t tx_bytes = 0;
+    uint64_t rx_packets = 0; ///< from the dataplane's per-peer counters (0 without one)
+    uint64_t tx_packets = 0;
     uint16_t persistent_keepalive_s = 0;
     std::string handshake_state; ///< "zeroed", "initiation sent", ...
     bool has_session = false;    ///< a current keypair (ours or, after a restart, the dataplane's)
