@@ -614,10 +614,11 @@ void mesh_manager::recompute_routes()
     }
     auto table = routing::compute_routes(_self, db, ov);
     // Hysteresis: a route keeps its next hop while that neighbour is up and still reaches the
-    // prefix, unless the new path is at least 20 % cheaper. Equal paths whose measured costs
-    // wobble around each other must not swap the flow back and forth (reordering, and a
-    // failover that is no longer about the path the flow is on). The cost via one neighbour is
-    // the shortest path with our other links taken down, computed once per neighbour.
+    // prefix, unless another path has been at least 20 % (and 2 ms) cheaper for 5 s
+    // (routing::route_hysteresis). Equal paths whose measured costs wobble around each other
+    // must not swap the flow back and forth (reordering, and a failover that is no longer about
+    // the path the flow is on). The cost via one neighbour is the shortest path with our other
+    // links taken down, computed once per neighbour.
     std::map<crypto::key32, std::map<std::string, uint64_t>> via_cost;
     auto cost_via = [&](const crypto::key32& nh, const std::string& text) -> std::optional<uint64_t> {
         auto it = via_cost.find(nh);
@@ -661,15 +662,21 @@ void mesh_manager::recompute_routes()
         }
         std::string text = config::format_prefix(r.dst);
         abi::next_hop hop = rel->second.peer;
-        if (auto inst = _installed.find(text); inst != _installed.end() && inst->second.second != hop) {
+        std::optional<routing::hop_cost> kept; // the installed hop, if it can stay
+        if (auto inst = _installed.find(text); inst != _installed.end() && inst->second.second == hop) {
+            kept = routing::hop_cost{r.next_hop, r.cost_us};
+        } else if (inst != _installed.end()) {
             auto old_wg = _wg_of_peer.find(inst->second.second);
             auto st = old_wg == _wg_of_peer.end() ? std::nullopt : _prober.status(old_wg->second);
             if (st && st->state == health::link_state::up) {
-                auto old_cost = cost_via(old_wg->second, text);
-                if (old_cost && r.cost_us * 5 > *old_cost * 4) {
-                    hop = inst->second.second; // not 20 % better: stay
+                if (auto old_cost = cost_via(old_wg->second, text)) {
+                    kept = routing::hop_cost{old_wg->second, *old_cost};
                 }
             }
+        }
+        if (_hysteresis.choose(text, kept, {r.next_hop, r.cost_us}, std::chrono::nanoseconds(_now)) !=
+            r.next_hop) {
+            hop = _installed.at(text).second; // not better enough for long enough: stay
         }
         want[text] = {process::to_abi(r.dst), hop};
     }
@@ -678,6 +685,7 @@ void mesh_manager::recompute_routes()
             _host.set_mesh_route(it->second.first, std::nullopt);
             ++_counters.route_changes;
             log("route %s withdrawn", it->first.c_str());
+            _hysteresis.forget(it->first);
             it = _installed.erase(it);
         } else {
             ++it;

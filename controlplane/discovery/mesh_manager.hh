@@ -19,6 +19,7 @@
 #include "controlplane/health/prober.hh"
 #include "controlplane/routing/compute_routes.hh"
 #include "controlplane/routing/link_state_db.hh"
+#include "controlplane/routing/route_hysteresis.hh"
 
 namespace edgerelay::cp::discovery {
 
@@ -126,6 +127,7 @@ class mesh_manager {
     std::map<abi::peer_id, crypto::key32> _wg_of_peer;
     std::set<std::string> _regions;                          // to look up
     std::map<std::string, std::pair<abi::prefix, abi::next_hop>> _installed; // by prefix text
+    routing::route_hysteresis _hysteresis;
     std::vector<abi::prefix> _owned;
 
     bool _started = false;

@@ -43,13 +43,17 @@ prefix_key key_of(const config::prefix& p)
     return {p.family, a, p.len};
 }
 
+// Loss up to this is measurement noise to the cost function (see link_cost_us).
+constexpr uint64_t loss_noise_floor_permille = 50;
+
 } // namespace
 
 uint64_t link_cost_us(uint32_t rtt_us, uint16_t loss_permille) noexcept
 {
     const uint64_t loss = std::min<uint16_t>(loss_permille, 1000);
-    // rtt × (1 + 10 × loss/1000) = rtt × (1000 + 10 × permille) / 1000, in integers.
-    const uint64_t c = uint64_t{rtt_us} * (1000 + 10 * loss) / 1000;
+    const uint64_t excess = loss > loss_noise_floor_permille ? loss - loss_noise_floor_permille : 0;
+    // rtt × (1 + 10 × excess/1000) = rtt × (1000 + 10 × excess) / 1000, in integers.
+    const uint64_t c = uint64_t{rtt_us} * (1000 + 10 * excess) / 1000;
     return std::max<uint64_t>(c, 1);
 }
 

@@ -36,9 +36,12 @@ struct route_table {
     std::vector<route> routes;
 };
 
-/// The cost of a link in µs: rtt_us × (1 + 10 × loss), loss = loss_permille / 1000 (so 10 %
-/// loss doubles the cost and 100 % loss is 11×); at least 1. Loss inflates rather than
-/// excludes, so a lossy link is still used when it is the only one.
+/// The cost of a link in µs: rtt_us × (1 + 10 × excess), excess = loss beyond a 5 % noise
+/// floor (loss = loss_permille / 1000; so 15 % loss doubles the cost and 100 % is 10.5×); at
+/// least 1. Loss inflates rather than excludes, so a lossy link is still used when it is the
+/// only one. The floor: a 100-probe window cannot tell 0 from 4 % (at 2 % true loss it reads
+/// 5 % or more one time in twenty), and published loss moves in 5 % steps, so without it every
+/// such reading made a path 25-50 % dearer and swapped flows between equal paths.
 uint64_t link_cost_us(uint32_t rtt_us, uint16_t loss_permille) noexcept;
 
 /// Dijkstra from self. The graph is undirected: relays a and b are joined when at least one

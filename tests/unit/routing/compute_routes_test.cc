@@ -383,23 +383,50 @@ TEST(compute_routes, relay_with_only_down_links_is_unreachable)
 TEST(compute_routes, loss_inflates_cost)
 {
     EXPECT_EQ(link_cost_us(1000, 0), 1000u);
-    EXPECT_EQ(link_cost_us(1000, 100), 2000u);   // 10 % loss doubles it
-    EXPECT_EQ(link_cost_us(1000, 1000), 11000u); // 100 %: 11×
-    EXPECT_EQ(link_cost_us(1000, 5000), 11000u); // clamped
+    EXPECT_EQ(link_cost_us(1000, 49), 1000u);    // below the 5 % noise floor: free
+    EXPECT_EQ(link_cost_us(1000, 50), 1000u);    // the first published step: still free
+    EXPECT_EQ(link_cost_us(1000, 51), 1010u);    // beyond it, continuous
+    EXPECT_EQ(link_cost_us(1000, 100), 1500u);
+    EXPECT_EQ(link_cost_us(1000, 150), 2000u);   // 15 % loss doubles it
+    EXPECT_EQ(link_cost_us(1000, 1000), 10500u); // 100 %: 10.5×
+    EXPECT_EQ(link_cost_us(1000, 5000), 10500u); // clamped
     EXPECT_EQ(link_cost_us(0, 0), 1u);
-    EXPECT_EQ(link_cost_us(UINT32_MAX, 1000), uint64_t{UINT32_MAX} * 11);
+    EXPECT_EQ(link_cost_us(UINT32_MAX, 1000), uint64_t{UINT32_MAX} * 10500 / 1000);
 
-    // The cheap path through A loses 20 % (cost 1000 × 3 = 3000 on S-A): B (4000) is still
-    // dearer, but at 40 % (5000) B wins.
+    // The cheap path through A loses 20 % (cost 1000 × 2.5 = 2500 on S-A): B (4000) is still
+    // dearer, but at 40 % (4500) B wins.
     auto db = diamond();
     db.update([] { auto r = relay(2, {}, {up(1, 1000, 200), up(4, 1000)}); r.seq = 2; return r; }(), 1s);
     route_table t = compute_routes(key(1), db, {});
     EXPECT_EQ(find(t, v4(10, 4, 16))->next_hop, key(2));
-    // S publishes 1 ms lossless, A publishes 20 % loss: the larger cost (3000) counts.
-    EXPECT_EQ(find(t, v4(10, 4, 16))->cost_us, 4000u);
+    // S publishes 1 ms lossless, A publishes 20 % loss: the larger cost (2500) counts.
+    EXPECT_EQ(find(t, v4(10, 4, 16))->cost_us, 3500u);
     db.update([] { auto r = relay(2, {}, {up(1, 1000, 400), up(4, 1000)}); r.seq = 3; return r; }(), 1s);
     t = compute_routes(key(1), db, {});
     EXPECT_EQ(find(t, v4(10, 4, 16))->next_hop, key(3));
+}
+
+TEST(compute_routes, loss_noise_between_equal_paths_does_not_move_the_route)
+{
+    // Two equal 2-hop paths S-A-D and S-B-D (1 ms per link), both links of A's path reading
+    // between 0 and 5 % loss the way a 100-probe window does at 2 % true loss: the costs stay
+    // equal, so the tie-break (A) holds. A real difference (15 % on S-A) still moves it.
+    for (uint16_t noise : {0, 10, 30, 49, 50}) {
+        link_state_db db;
+        db.update(relay(1, {}, {up(2, 1000, noise), up(3, 1000)}), 1s);
+        db.update(relay(2, {}, {up(1, 1000), up(4, 1000, noise)}), 1s);
+        db.update(relay(3, {}, {up(1, 1000), up(4, 1000)}), 1s);
+        db.update(relay(4, {v4(10, 4, 16)}, {up(2, 1000), up(3, 1000)}), 1s);
+        const route_table t = compute_routes(key(1), db, {});
+        EXPECT_EQ(find(t, v4(10, 4, 16))->next_hop, key(2)) << noise;
+        EXPECT_EQ(find(t, v4(10, 4, 16))->cost_us, 2000u) << noise;
+    }
+    link_state_db db;
+    db.update(relay(1, {}, {up(2, 1000, 150), up(3, 1000)}), 1s);
+    db.update(relay(2, {}, {up(1, 1000), up(4, 1000)}), 1s);
+    db.update(relay(3, {}, {up(1, 1000), up(4, 1000)}), 1s);
+    db.update(relay(4, {v4(10, 4, 16)}, {up(2, 1000), up(3, 1000)}), 1s);
+    EXPECT_EQ(find(compute_routes(key(1), db, {}), v4(10, 4, 16))->next_hop, key(3));
 }
 
 TEST(compute_routes, unmeasured_links_use_the_geographic_prior)
