@@ -40,42 +40,6 @@ void counts_object(json_writer& j, const std::vector<labelled_count>& counts)
     j.end_object();
 }
 
-void write_peer(json_writer& j, const peer_entry& pe, nanos now_wall)
-{
-    const auto& p = pe.view;
-    j.begin_object();
-    j.key("id").value(uint64_t(p.id));
-    j.key("name").value(p.name);
-    j.key("public_key").value(crypto::key_to_base64(p.public_key.data()));
-    j.key("endpoint");
-    if (p.endpoint.empty()) {
-        j.null();
-    } else {
-        j.value(p.endpoint);
-    }
-    j.key("allowed_ips").begin_array();
-    for (const auto& a : p.allowed_ips) {
-        j.value(a);
-    }
-    j.end_array();
-    j.key("latest_handshake_seconds_ago");
-    if (p.latest_handshake) {
-        auto d = std::chrono::duration_cast<std::chrono::seconds>(now_wall - *p.latest_handshake).count();
-        j.value(uint64_t(d < 0 ? 0 : d));
-    } else {
-        j.null();
-    }
-    j.key("rx_packets").value(pe.rx_packets);
-    j.key("rx_bytes").value(p.rx_bytes);
-    j.key("tx_packets").value(pe.tx_packets);
-    j.key("tx_bytes").value(p.tx_bytes);
-    j.key("persistent_keepalive").value(unsigned(p.persistent_keepalive_s));
-    j.key("handshake_state").value(p.handshake_state);
-    j.key("session").value(p.has_session);
-    j.key("source").value(p.from_config ? "config" : "runtime");
-    j.end_object();
-}
-
 } // namespace
 
 std::string render_health_json()
@@ -114,7 +78,7 @@ std::string render_peers_json(const snapshot& s)
     j.key("interface").value(s.itf.instance);
     j.key("peers").begin_array();
     for (const auto& p : s.peers) {
-        write_peer(j, p, s.now_wall);
+        process::write_peer_json(j, p.view, s.now_wall);
     }
     j.end_array();
     j.end_object();

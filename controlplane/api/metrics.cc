@@ -78,11 +78,11 @@ std::string render_metrics(const snapshot& s)
     };
     static constexpr peer_counter counters[] = {
         {"edgerelay_peer_rx_packets_total", "Packets received from the peer.",
-         [](const peer_entry& p) { return p.rx_packets; }},
+         [](const peer_entry& p) { return p.view.rx_packets; }},
         {"edgerelay_peer_rx_bytes_total", "Bytes received from the peer.",
          [](const peer_entry& p) { return p.view.rx_bytes; }},
         {"edgerelay_peer_tx_packets_total", "Packets sent to the peer.",
-         [](const peer_entry& p) { return p.tx_packets; }},
+         [](const peer_entry& p) { return p.view.tx_packets; }},
         {"edgerelay_peer_tx_bytes_total", "Bytes sent to the peer.",
          [](const peer_entry& p) { return p.view.tx_bytes; }},
     };

@@ -25,11 +25,9 @@ struct readiness {
     bool draining = false;              ///< a draining relay reports not ready on purpose
 };
 
-/// A peer: the CLI's view plus packet counts, which the CLI does not print.
+/// A peer, as the CLI sees it.
 struct peer_entry {
     process::peer_view view;
-    uint64_t rx_packets = 0;
-    uint64_t tx_packets = 0;
 };
 
 /// A worker: the CLI's view plus the share of its loop turns that found work, if measured.

@@ -221,8 +221,6 @@ api::snapshot control_daemon::snapshot()
     s.ready = readiness();
     for (auto& v : peer_views()) {
         api::peer_entry e;
-        e.rx_packets = v.rx_packets;
-        e.tx_packets = v.tx_packets;
         e.view = std::move(v);
         s.peers.push_back(std::move(e));
     }

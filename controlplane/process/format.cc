@@ -36,6 +36,8 @@ std::optional<uint64_t> seconds_ago(const std::optional<nanos>& when, nanos now_
     return d.count() < 0 ? 0 : uint64_t(std::chrono::duration_cast<std::chrono::seconds>(d).count());
 }
 
+} // namespace
+
 void write_peer_json(json_writer& j, const peer_view& p, nanos now_wall)
 {
     j.begin_object();
@@ -59,7 +61,9 @@ void write_peer_json(json_writer& j, const peer_view& p, nanos now_wall)
     } else {
         j.null();
     }
+    j.key("rx_packets").value(p.rx_packets);
     j.key("rx_bytes").value(p.rx_bytes);
+    j.key("tx_packets").value(p.tx_packets);
     j.key("tx_bytes").value(p.tx_bytes);
     j.key("persistent_keepalive").value(unsigned(p.persistent_keepalive_s));
     j.key("handshake_state").value(p.handshake_state);
@@ -67,8 +71,6 @@ void write_peer_json(json_writer& j, const peer_view& p, nanos now_wall)
     j.key("source").value(p.from_config ? "config" : "runtime");
     j.end_object();
 }
-
-} // namespace
 
 std::string format_duration(uint64_t seconds)
 {

@@ -14,6 +14,8 @@
 
 namespace edgerelay::cp::process {
 
+class json_writer;
+
 /// The interface part of `show`.
 struct interface_view {
     std::string instance;
@@ -63,6 +65,8 @@ std::string format_show_json(const interface_view& itf, const std::vector<peer_v
                              nanos now_wall);
 
 std::string format_peers(const std::vector<peer_view>& peers, nanos now_wall);
+/// One peer as a JSON object: what `peers --json` lists and the HTTP API's /peers serves.
+void write_peer_json(json_writer& j, const peer_view& p, nanos now_wall);
 std::string format_peers_json(const std::vector<peer_view>& peers, nanos now_wall);
 
 std::string format_routes(const std::vector<route_view>& routes);

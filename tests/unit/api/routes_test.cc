@@ -41,8 +41,8 @@ snapshot sample_snapshot()
     a.view.tx_bytes = 2000;
     a.view.handshake_state = "established";
     a.view.has_session = true;
-    a.rx_packets = 10;
-    a.tx_packets = 20;
+    a.view.rx_packets = 10;
+    a.view.tx_packets = 20;
     peer_entry b = a;
     b.view.id = 2;
     b.view.public_key = *crypto::key_from_base64(other_key); // same name as a: label falls back to the key

@@ -98,7 +98,7 @@ TEST(format, show_json)
                      R"("generation":0},"draining":false,"peers":[{"id":7,"name":"",)"
                      R"("public_key":")" + peer_key + R"(","endpoint":null,)"
                      R"("allowed_ips":["10.0.0.2/32"],"latest_handshake_seconds_ago":null,)"
-                     R"("rx_bytes":0,"tx_bytes":0,"persistent_keepalive":0,)"
+                     R"("rx_packets":0,"rx_bytes":0,"tx_packets":0,"tx_bytes":0,"persistent_keepalive":0,)"
                      R"("handshake_state":"","session":false,"source":"runtime"}]})");
     EXPECT_EQ(j.find('\n'), std::string::npos) << "JSON answers are one line";
 }
