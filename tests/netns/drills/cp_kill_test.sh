@@ -16,18 +16,9 @@ driver=$1 dataplane=$2 controlplane=$3 ctl=$4
 . "$here/../../lib/hugepages.sh"
 . "$here/topology.sh"
 . "$here/wg_topology.sh"
-require_root
-command -v wireguard-go >/dev/null || skip "needs wireguard-go"
-command -v wg >/dev/null || skip "needs wg (wireguard-tools)"
-[ -c /dev/net/tun ] || skip "needs /dev/net/tun"
-trap 'rc=$?; set +e; [ $rc -eq 0 ] || wgt_report; cleanup; hugepages_restore; exit $rc' EXIT INT TERM
+wgt_prologue jq
 
-wgt_setup "$driver"
-wgt_start_endpoints
-wgt_start_dataplane
-wgt_start_controlplane
-wgt_sessions_up
-hs1=$(wgt_handshake ep1 "$wg1"); hs2=$(wgt_handshake ep2 "$wg2")
+wgt_up "$driver"
 
 # Test that a 10 s flow (2000 numbered pings, each answered through the relay twice) loses
 # nothing while the control plane is SIGKILLed 2 s in and restarted 3 s later, and that the

@@ -17,14 +17,7 @@ driver=$1 dataplane=$2 controlplane=$3 ctl=$4
 . "$here/../../lib/hugepages.sh"
 . "$here/topology.sh"
 . "$here/wg_topology.sh"
-require_root
-command -v wireguard-go >/dev/null || skip "needs wireguard-go"
-command -v wg >/dev/null || skip "needs wg (wireguard-tools)"
-command -v tcpdump >/dev/null || skip "needs tcpdump"
-command -v python3 >/dev/null || skip "needs python3"
-command -v curl >/dev/null || skip "needs curl"
-[ -c /dev/net/tun ] || skip "needs /dev/net/tun"
-trap 'rc=$?; set +e; [ $rc -eq 0 ] || wgt_report; cleanup; hugepages_restore; exit $rc' EXIT INT TERM
+wgt_prologue tcpdump python3 curl jq
 
 wgt_setup "$driver"
 wgt_start_endpoints

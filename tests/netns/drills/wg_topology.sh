@@ -164,3 +164,26 @@ wgt_report() {
     echo "--- ep1"; nsexec ep1 wg show "$wg1" 2>&1 || true; echo "--- ep2"; nsexec ep2 wg show "$wg2" 2>&1 || true
     [ -z "${flow_out:-}" ] || { echo "--- flow"; tail -5 "$flow_out"; }
 }
+
+# The drills' common start: root, wireguard-go, wg, /dev/net/tun and any other command named
+# (a missing one skips the drill), and everything torn down on every exit, Ctrl-C included.
+wgt_prologue() {  # wgt_prologue [COMMAND...]
+    require_root
+    local c
+    for c in wireguard-go wg "$@"; do
+        command -v "$c" >/dev/null || skip "needs $c (tools/setup installs it)"
+    done
+    [ -c /dev/net/tun ] || skip "needs /dev/net/tun"
+    trap 'rc=$?; set +e; [ $rc -eq 0 ] || wgt_report; cleanup; hugepages_restore; exit $rc' EXIT INT TERM
+}
+
+# The topology up with both endpoints' sessions through the relay; hs1/hs2 are the endpoints'
+# handshake times, for drills that must show no new handshake happened.
+wgt_up() {  # wgt_up DRIVER
+    wgt_setup "$1"
+    wgt_start_endpoints
+    wgt_start_dataplane
+    wgt_start_controlplane
+    wgt_sessions_up
+    hs1=$(wgt_handshake ep1 "$wg1"); hs2=$(wgt_handshake ep2 "$wg2")
+}
