@@ -42,6 +42,15 @@ constexpr auto key_cache_ttl = std::chrono::minutes(5);
 // A key query is one UDP round trip: on a busy host one in a dozen is lost or answered late,
 // and without a retry the lookup would end without that announcer's record.
 constexpr int max_key_attempts = 3;
+// libtorrent reports an unanswered direct request only after its 15 s RPC timeout: three such
+// attempts would hold a lookup until its end whenever a region still lists a relay that has
+// left (BEP 5 announces linger for many minutes). We give up on an attempt after 2 s
+// instead (3 attempts and the quiet time fit in the 8 s lookup timeout; a key query is one
+// round trip) and ignore libtorrent's late verdict.
+constexpr auto key_attempt_timeout = std::chrono::seconds(2);
+// An announcer that answered none of the attempts is not asked again for this long: lookups
+// of its region skip it (traced as key_failed) instead of waiting for it every time.
+constexpr auto key_failure_ttl = std::chrono::seconds(30);
 constexpr int max_get_attempts = 2;
 constexpr auto stats_interval = std::chrono::seconds(1);
 // Until the routing table holds this many nodes, the bootstrap relays are pinged again, every
@@ -54,6 +63,19 @@ constexpr size_t max_saved_nodes = 64;
 // repeated (with the announces) after 2, 4, 8, 16, 32 s, then left to the periodic refresh.
 constexpr int min_storing_nodes = 3;
 constexpr int max_put_retries = 5;
+// A relay publishes as soon as it joins, when its routing table may hold a handful of nodes:
+// the put and announces then land on the closest nodes it knew, not the closest that exist,
+// and readers do not look there. Each time the table has doubled since the last publish, the
+// item is put and the announces are made again, until it was done with this many nodes (at
+// most log2(32) = 5 extra rounds, at most one per DHT stats interval).
+constexpr size_t republish_until_nodes = 32;
+// The first publish of a relay that has just joined waits until its table holds
+// bootstrap_until_nodes nodes, or has stopped growing (a mesh of a few relays), and at most
+// first_publish_wait: its put and announces then go to the nodes readers ask, and the put's
+// success (what the health page and the scale test look at) means the record is where it
+// belongs rather than merely stored on some node.
+constexpr auto first_publish_wait = std::chrono::seconds(10);
+constexpr auto table_settled_after = std::chrono::seconds(2);
 
 std::array<char, 32> lt_key(const node_key_t& k)
 {
@@ -79,6 +101,22 @@ uint64_t unix_now()
     return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
                                      std::chrono::system_clock::now().time_since_epoch())
                                      .count());
+}
+
+wire::endpoint to_wire(const lt::udp::endpoint& ep)
+{
+    wire::endpoint out;
+    out.port = ep.port();
+    if (ep.address().is_v4()) {
+        auto b = ep.address().to_v4().to_bytes();
+        out.family = 4;
+        std::memcpy(out.addr, b.data(), b.size());
+    } else {
+        auto b = ep.address().to_v6().to_bytes();
+        out.family = 6;
+        std::memcpy(out.addr, b.data(), b.size());
+    }
+    return out;
 }
 
 lt::sha1_hash to_sha1(const std::array<uint8_t, 20>& h)
@@ -145,6 +183,19 @@ std::array<uint8_t, 20> rendezvous_hash(const std::string& text)
     return out;
 }
 
+std::string_view announcer_outcome_name(announcer_outcome o)
+{
+    switch (o) {
+    case announcer_outcome::key_pending: return "key_pending";
+    case announcer_outcome::key_failed: return "key_failed";
+    case announcer_outcome::item_pending: return "item_pending";
+    case announcer_outcome::no_item: return "no_item";
+    case announcer_outcome::refused: return "refused";
+    case announcer_outcome::found: return "found";
+    }
+    return "?";
+}
+
 std::string region_rendezvous(const std::string& region) { return "edgerelay/region/" + region; }
 
 std::string prefix_rendezvous(const config::prefix& prefix)
@@ -162,6 +213,11 @@ struct dht_node::impl {
         std::set<lt::udp::endpoint> awaiting_key;
         std::set<node_key_t> awaiting_item;
         std::set<node_key_t> found;
+        // For the trace: announcers in the order met, and how far each one's record got.
+        std::vector<lt::udp::endpoint> order;
+        std::map<lt::udp::endpoint, node_key_t> key_of;
+        std::set<lt::udp::endpoint> key_failed;
+        std::set<node_key_t> no_item, refused;
     };
     struct pending_get {
         std::set<uint64_t> lookups;
@@ -186,6 +242,9 @@ struct dht_node::impl {
     bool withdrawn = false;
     int put_retries = 0;
     int announce_boosts = 0; // early re-announces done since the last publish
+    size_t nodes_at_publish = 0; // routing-table size when the record was last put and announced
+    std::optional<steady::time_point> deferred_since; // publish() called, first put not made yet
+    steady::time_point last_growth;                    // the routing table last grew
     std::optional<steady::time_point> retry_put_at;
 
     uint64_t next_lookup = 1;
@@ -194,6 +253,8 @@ struct dht_node::impl {
     std::map<lt::udp::endpoint, std::pair<node_key_t, steady::time_point>> key_cache;
     std::map<lt::udp::endpoint, std::set<uint64_t>> key_queries;
     std::map<lt::udp::endpoint, int> key_attempts; // queries sent to an endpoint still unanswered
+    std::map<lt::udp::endpoint, steady::time_point> key_sent;     // the current attempt's start
+    std::map<lt::udp::endpoint, steady::time_point> key_unreachable; // failed, until then
     std::map<node_key_t, pending_get> gets;
     std::vector<lookup_result> finished;
 
@@ -227,6 +288,7 @@ struct dht_node::impl {
         std::shared_ptr<put_state> ps = put;
         auto kp = std::make_shared<crypto::ed25519_keypair>(key);
         ++st.puts;
+        nodes_at_publish = std::max(nodes_at_publish, st.routing_nodes);
         ses->dht_put_item(
             lt_key(key.public_key),
             [ps, kp](lt::entry& v, std::array<char, 64>& sig, std::int64_t& seq, std::string const& salt) {
@@ -294,21 +356,32 @@ struct dht_node::impl {
             auto& l = lookups.at(id);
             l.any_reply = true;
             l.last_activity = now;
+            ++l.res.peer_replies;
+            l.res.last_peers_ms = ms_since(l.start, now);
             for (const auto& p : peers) {
                 lt::udp::endpoint ep(p.address(), p.port());
                 if (!l.seen.insert(ep).second) {
                     continue;
                 }
                 ++l.res.announcers;
+                l.order.push_back(ep);
                 auto c = key_cache.find(ep);
                 if (c != key_cache.end() && now - c->second.second < key_cache_ttl) {
+                    l.key_of[ep] = c->second.first;
                     start_get(c->second.first, id);
+                    continue;
+                }
+                auto u = key_unreachable.find(ep);
+                if (u != key_unreachable.end() && now < u->second) {
+                    l.key_failed.insert(ep);
+                    ++st.key_skipped;
                     continue;
                 }
                 l.awaiting_key.insert(ep);
                 auto& q = key_queries[ep];
                 if (q.empty()) {
                     ses->dht_direct_request(ep, key_request());
+                    key_sent[ep] = now;
                     ++st.key_queries;
                 }
                 q.insert(id);
@@ -318,25 +391,50 @@ struct dht_node::impl {
 
     void on_key(const lt::dht_direct_response_alert& a)
     {
-        lt::udp::endpoint ep = a.endpoint;
+        if (a.response().type() == lt::bdecode_node::none_t) {
+            return; // libtorrent's 15 s timeout: that attempt was given up on long ago
+        }
+        key_outcome(a.endpoint, parse_key_response(a.response()));
+    }
+
+    // Attempts whose answer is overdue count as failed ones.
+    void expire_key_attempts(steady::time_point now)
+    {
+        std::vector<lt::udp::endpoint> overdue;
+        for (const auto& [ep, sent] : key_sent) {
+            if (now - sent >= key_attempt_timeout) {
+                overdue.push_back(ep);
+            }
+        }
+        for (const auto& ep : overdue) {
+            key_outcome(ep, std::nullopt);
+        }
+        std::erase_if(key_unreachable, [&](const auto& e) { return now >= e.second; });
+    }
+
+    void key_outcome(const lt::udp::endpoint& ep, const std::optional<node_key_t>& k)
+    {
         auto q = key_queries.find(ep);
         if (q == key_queries.end()) {
             return;
         }
-        auto k = parse_key_response(a.response());
+        auto now = steady::now();
         if (!k && ++key_attempts[ep] < max_key_attempts) {
             ses->dht_direct_request(ep, key_request()); // the lookups keep waiting for it
+            key_sent[ep] = now;
             ++st.key_queries;
             return;
         }
         key_attempts.erase(ep);
+        key_sent.erase(ep);
         std::set<uint64_t> ids = std::move(q->second);
         key_queries.erase(q);
         if (k) {
             ++st.key_answers;
-            key_cache[ep] = {*k, steady::now()};
+            key_cache[ep] = {*k, now};
         } else {
             ++st.key_failures;
+            key_unreachable[ep] = now + key_failure_ttl;
         }
         for (uint64_t id : ids) {
             auto l = lookups.find(id);
@@ -346,7 +444,10 @@ struct dht_node::impl {
             l->second.awaiting_key.erase(ep);
             l->second.last_activity = steady::now();
             if (k) {
+                l->second.key_of[ep] = *k;
                 start_get(*k, id);
+            } else {
+                l->second.key_failed.insert(ep);
             }
         }
     }
@@ -391,6 +492,9 @@ struct dht_node::impl {
                 if (l != lookups.end()) {
                     l->second.awaiting_item.erase(k);
                     l->second.last_activity = now;
+                    if (a.item.type() == lt::entry::undefined_t) {
+                        l->second.no_item.insert(k);
+                    }
                 }
             }
             gets.erase(g);
@@ -403,6 +507,14 @@ struct dht_node::impl {
         int64_t prev_seq = before == memory.by_key.end() ? -1 : before->second.seq;
         verify_result v = verify(item, memory, now_unix);
         st.verdicts.add(v.verdict);
+        if (v.verdict != record_verdict::accepted && waiting != nullptr) {
+            for (uint64_t id : *waiting) {
+                auto l = lookups.find(id);
+                if (l != lookups.end()) {
+                    l->second.refused.insert(item.key);
+                }
+            }
+        }
         if (v.verdict == record_verdict::expired && item.seq > prev_seq) {
             // A signed, newer, expired record is a withdrawal: forget the relay, and remember
             // the seq so that its older, unexpired records cannot be replayed afterwards.
@@ -452,8 +564,17 @@ struct dht_node::impl {
         for (const auto& b : a.routing_table) {
             n += static_cast<size_t>(b.num_nodes);
         }
+        if (n > st.routing_nodes) {
+            last_growth = steady::now();
+        }
         st.routing_nodes = n;
         st.joined = n > 0;
+        if (published && !withdrawn && !deferred_since && nodes_at_publish < republish_until_nodes &&
+            n >= 2 * std::max<size_t>(nodes_at_publish, 1)) {
+            ++st.republishes;
+            start_put(); // records the new table size
+            announce();
+        }
     }
 
     void end_lookups(steady::time_point now)
@@ -470,6 +591,22 @@ struct dht_node::impl {
             }
             l.res.duration_ms = age;
             l.res.timed_out = !idle;
+            for (const auto& ep : l.order) {
+                announcer_trace t;
+                t.endpoint = to_wire(ep);
+                auto k = l.key_of.find(ep);
+                if (k == l.key_of.end()) {
+                    t.outcome = l.key_failed.count(ep) != 0 ? announcer_outcome::key_failed
+                                                            : announcer_outcome::key_pending;
+                } else {
+                    t.node_key = k->second;
+                    t.outcome = l.found.count(k->second) != 0     ? announcer_outcome::found
+                                : l.refused.count(k->second) != 0 ? announcer_outcome::refused
+                                : l.no_item.count(k->second) != 0 ? announcer_outcome::no_item
+                                                                  : announcer_outcome::item_pending;
+                }
+                l.res.trace.push_back(t);
+            }
             if (l.res.found.empty()) {
                 ++st.lookups_failed;
             } else {
@@ -590,6 +727,10 @@ bool dht_node::publish(const relay_record& r0)
     m.published = r;
     m.withdrawn = false;
     m.announce_boosts = 0;
+    if (m.st.puts == 0 && m.st.routing_nodes < bootstrap_until_nodes) {
+        m.deferred_since = steady::now(); // poll() makes the first put
+        return true;
+    }
     m.start_put();
     m.announce();
     return true;
@@ -612,6 +753,7 @@ void dht_node::withdraw()
     }
     m.published = r;
     m.withdrawn = true;
+    m.deferred_since.reset();
     m.start_put();
 }
 
@@ -653,6 +795,7 @@ std::vector<relay_record> dht_node::poll(uint64_t now_unix_s)
         }
     }
     auto now = steady::now();
+    m.expire_key_attempts(now);
     m.end_lookups(now);
     if (now - m.last_stats_post >= stats_interval) {
         m.ses->post_dht_stats();
@@ -662,6 +805,13 @@ std::vector<relay_record> dht_node::poll(uint64_t now_unix_s)
     if (m.st.routing_nodes < bootstrap_until_nodes &&
         now - m.last_bootstrap >= (m.st.joined ? std::chrono::seconds(30) : std::chrono::seconds(2))) {
         m.bootstrap();
+    }
+    if (m.deferred_since &&
+        (m.st.routing_nodes >= bootstrap_until_nodes || now - *m.deferred_since >= first_publish_wait ||
+         (m.st.joined && now - m.last_growth >= table_settled_after))) {
+        m.deferred_since.reset();
+        m.start_put();
+        m.announce();
     }
     if (m.retry_put_at && now >= *m.retry_put_at) {
         m.retry_put_at.reset();
@@ -673,13 +823,13 @@ std::vector<relay_record> dht_node::poll(uint64_t now_unix_s)
     // Announces report no success count, and the first ones are made with the thin routing
     // table of a node that just joined; they are repeated 15 s and 60 s after a publish.
     static constexpr std::chrono::seconds boost_after[] = {std::chrono::seconds(15), std::chrono::seconds(45)};
-    if (m.published && !m.withdrawn && m.announce_boosts < 2 &&
+    if (m.published && !m.withdrawn && !m.deferred_since && m.announce_boosts < 2 &&
         now - m.last_announce >= boost_after[m.announce_boosts]) {
         ++m.announce_boosts;
         m.start_put(); // the item too: the first put went to whoever the thin table knew
         m.announce();
     }
-    if (m.published && !m.withdrawn &&
+    if (m.published && !m.withdrawn && !m.deferred_since &&
         now - m.last_announce >= std::chrono::seconds(m.opts.reannounce_interval_s)) {
         m.start_put();
         m.announce();

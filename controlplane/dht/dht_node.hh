@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/config/address.hh"
@@ -34,6 +35,25 @@ struct dht_options {
     uint32_t lookup_quiet_ms = 1500;      ///< ... or once nothing is pending for this long
 };
 
+/// What became of one announcer a lookup met, in the order of the steps a record goes through.
+enum class announcer_outcome : uint8_t {
+    key_pending,  ///< the lookup ended before its edgerelay_key query was answered
+    key_failed,   ///< none of the key queries was answered
+    item_pending, ///< the lookup ended before the get traversal of its record did
+    no_item,      ///< every get traversal ended without an item
+    refused,      ///< an item came back and the verifier refused it
+    found,        ///< its record was accepted
+};
+std::string_view announcer_outcome_name(announcer_outcome o);
+
+/// One announcer of a lookup and how far its record got: tells an operator (and the scale test)
+/// which step lost a relay that should have been found.
+struct announcer_trace {
+    wire::endpoint endpoint;
+    std::optional<std::array<uint8_t, 32>> node_key; ///< once the key query was answered
+    announcer_outcome outcome = announcer_outcome::key_pending;
+};
+
 /// The outcome of one lookup_region() / lookup_prefix().
 struct lookup_result {
     uint64_t id = 0;
@@ -42,6 +62,9 @@ struct lookup_result {
     /// Node keys of the records accepted during this lookup (new or already known) and the
     /// milliseconds from the start of the lookup until each was accepted.
     std::vector<std::pair<std::array<uint8_t, 32>, uint32_t>> found;
+    std::vector<announcer_trace> trace;   ///< every announcer, in the order get_peers returned them
+    uint32_t peer_replies = 0;            ///< get_peers replies that carried announcers
+    uint32_t last_peers_ms = 0;           ///< from the start until the last of them
     uint32_t duration_ms = 0;
     bool timed_out = false;
 };
@@ -52,9 +75,11 @@ struct dht_stats {
     verdict_counters verdicts;            ///< every item our verifier saw
     uint64_t puts = 0, puts_succeeded = 0, puts_failed = 0; ///< failed: stored on no node
     uint64_t announces = 0;
+    uint64_t republishes = 0;             ///< record put and announced again: the table doubled
     uint64_t lookups_started = 0, lookups_succeeded = 0, lookups_failed = 0; ///< succeeded: >= 1 record
     std::vector<uint32_t> lookup_latency_ms; ///< first-record latency of the last 1024 lookups
     uint64_t key_queries = 0, key_answers = 0, key_failures = 0; ///< edgerelay_key requests
+    uint64_t key_skipped = 0;             ///< announcers not asked: no answer to a recent query
     uint64_t state_saves = 0, state_save_errors = 0;
     bool state_loaded = false;            ///< the state file was read and used at start
 };
@@ -72,7 +97,10 @@ public:
     /// Publishes r (its node_key is set to ours) as a BEP 44 item under our node key, salt
     /// "relay", seq = max(previous + 1, timestamp * 1000, network's seq + 1), signed with our
     /// key, and announces us under the region and every owned prefix. A record whose value is
-    /// larger than 1000 bytes is refused (returns false, nothing is sent).
+    /// larger than 1000 bytes is refused (returns false, nothing is sent). The first publish of
+    /// a node whose routing table is still filling is sent by poll() once the table holds 8
+    /// nodes or has stopped growing for 2 s, at the latest after 10 s; the record is put and
+    /// announced again each time the table doubles, until that was done with >= 32 nodes.
     bool publish(const relay_record& r);
     /// Drain: publishes our record with expiry = timestamp = now (readers drop it) and stops
     /// re-announcing. Announces already stored age out of the DHT (BEP 5 has no unannounce).

@@ -187,6 +187,75 @@ TEST(dht_node, publish_lookup_withdraw)
     EXPECT_EQ(reader.stats().verdicts[record_verdict::bad_signature], 0u);
 }
 
+// A relay that left still has announces in the DHT: its key query goes unanswered. The lookup
+// gives up on it within its 8 s (libtorrent would report the loss after 15 s), says so in the
+// trace, and the next lookup does not ask it again. (The gets may still take libtorrent's 15 s:
+// a get traversal waits for the dead node too if it is among the closest to the item.)
+TEST(dht_node, departed_announcer_is_traced_and_skipped)
+{
+    auto net = make_net(6);
+    ASSERT_TRUE(net[1].node->publish(record_for(net[1], "ap", "10.3.0.0/16")));
+    ASSERT_TRUE(net[2].node->publish(record_for(net[2], "ap", "10.4.0.0/16")));
+    ASSERT_TRUE(pump(net, 15s, [&] {
+        return net[1].node->stats().puts_succeeded > 0 && net[2].node->stats().puts_succeeded > 0;
+    }));
+    uint16_t gone = net[2].node->port();
+    net[2].node.reset();
+
+    dht_node& reader = *net[4].node;
+    auto outcome_of_gone = [&](const lookup_result& r) {
+        for (const auto& a : r.trace) {
+            if (a.endpoint.port == gone) {
+                return std::string(announcer_outcome_name(a.outcome));
+            }
+        }
+        return std::string("absent");
+    };
+    auto r = run_lookup(net, reader, reader.lookup_region("ap"));
+    EXPECT_EQ(r.announcers, 2u);
+    EXPECT_EQ(outcome_of_gone(r), "key_failed");
+    EXPECT_EQ(reader.stats().key_failures, 1u);
+    EXPECT_EQ(reader.stats().key_skipped, 0u);
+    uint64_t queries = reader.stats().key_queries;
+    EXPECT_GE(queries, 4u); // net[1] once, the departed relay three times
+
+    auto again = run_lookup(net, reader, reader.lookup_region("ap"));
+    EXPECT_EQ(outcome_of_gone(again), "key_failed");
+    EXPECT_EQ(reader.stats().key_skipped, 1u);
+    EXPECT_EQ(reader.stats().key_queries, queries); // net[1]'s key is cached, the other skipped
+}
+
+// A relay that publishes before its table has filled (here: before it has joined) waits, a
+// bounded time, for a fuller or settled table before its first put and announces, then puts
+// and announces again as the table doubles (a bounded number of times).
+TEST(dht_node, first_publish_waits_for_a_populated_table)
+{
+    auto net = make_net(6);
+    member late;
+    late.node = std::make_unique<dht_node>(loopback(net[0].node->port()), late.key);
+    ASSERT_TRUE(late.node->publish(record_for(late, "sa", "10.5.0.0/16")));
+    EXPECT_EQ(late.node->stats().puts, 0u);
+    EXPECT_EQ(late.node->stats().announces, 0u);
+    net.push_back(std::move(late));
+    dht_node& n = *net.back().node;
+    ASSERT_TRUE(pump(net, 12s, [&] { return n.stats().puts_succeeded >= 1; }));
+    EXPECT_GE(n.stats().announces, 1u);
+    pump(net, 3s, [] { return false; });
+    EXPECT_LE(n.stats().republishes, 5u);
+    dht_node& reader = *net[3].node;
+    auto r = run_lookup(net, reader, reader.lookup_region("sa"));
+    EXPECT_TRUE(found(r, net.back().key.public_key));
+
+    // Not joined at all (its bootstrap relay does not answer): it waits 10 s and no longer.
+    member solo;
+    solo.node = std::make_unique<dht_node>(loopback(1), solo.key);
+    ASSERT_TRUE(solo.node->publish(record_for(solo, "sa", "10.6.0.0/16")));
+    std::vector<member> alone;
+    alone.push_back(std::move(solo));
+    EXPECT_FALSE(pump(alone, 8s, [&] { return alone[0].node->stats().puts >= 1; }));
+    EXPECT_TRUE(pump(alone, 4s, [&] { return alone[0].node->stats().puts >= 1; }));
+}
+
 TEST(dht_node, oversized_record_is_not_published)
 {
     member m;
