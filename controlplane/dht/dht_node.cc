@@ -76,6 +76,15 @@ constexpr size_t republish_until_nodes = 32;
 // belongs rather than merely stored on some node.
 constexpr auto first_publish_wait = std::chrono::seconds(10);
 constexpr auto table_settled_after = std::chrono::seconds(2);
+// An announce reports nothing, and under churn it lands only when its get_peers traversal ends
+// (up to libtorrent's 15 s RPC timeout after it met a relay just stopped). So a relay looks
+// its own region up, 2 s after announcing and then every 3 s (key queries only, no gets),
+// until it sees its own key among the announcers: dht_stats::announce_seen. A check that
+// misses 16 s or more after the last announce announces again; at most 10 checks a publish.
+constexpr auto self_check_first = std::chrono::seconds(2);
+constexpr auto self_check_every = std::chrono::seconds(3);
+constexpr auto announce_landed_within = std::chrono::seconds(16);
+constexpr int max_self_checks = 10;
 
 std::array<char, 32> lt_key(const node_key_t& k)
 {
@@ -218,6 +227,7 @@ struct dht_node::impl {
         std::map<lt::udp::endpoint, node_key_t> key_of;
         std::set<lt::udp::endpoint> key_failed;
         std::set<node_key_t> no_item, refused;
+        bool self_check = false; // ours: keys only, not reported, not counted
     };
     struct pending_get {
         std::set<uint64_t> lookups;
@@ -245,6 +255,9 @@ struct dht_node::impl {
     size_t nodes_at_publish = 0; // routing-table size when the record was last put and announced
     std::optional<steady::time_point> deferred_since; // publish() called, first put not made yet
     steady::time_point last_growth;                    // the routing table last grew
+    std::optional<steady::time_point> self_check_at;   // the next look at our own announce
+    uint64_t self_check_id = 0;                        // the one running, if any
+    int self_checks = 0;                               // since the last publish
     std::optional<steady::time_point> retry_put_at;
 
     uint64_t next_lookup = 1;
@@ -319,9 +332,12 @@ struct dht_node::impl {
             ++st.announces;
         }
         last_announce = steady::now();
+        if (!st.announce_seen && self_check_id == 0 && !self_check_at && self_checks < max_self_checks) {
+            self_check_at = last_announce + self_check_first;
+        }
     }
 
-    uint64_t start_lookup(const std::string& rendezvous)
+    uint64_t start_lookup(const std::string& rendezvous, bool self_check = false)
     {
         uint64_t id = next_lookup++;
         lookup& l = lookups[id];
@@ -329,9 +345,12 @@ struct dht_node::impl {
         l.res.rendezvous = rendezvous;
         l.hash = to_sha1(rendezvous_hash(rendezvous));
         l.start = l.last_activity = steady::now();
+        l.self_check = self_check;
         by_hash.emplace(l.hash, id);
         ses->dht_get_peers(l.hash);
-        ++st.lookups_started;
+        if (!self_check) {
+            ++st.lookups_started;
+        }
         return id;
     }
 
@@ -368,7 +387,9 @@ struct dht_node::impl {
                 auto c = key_cache.find(ep);
                 if (c != key_cache.end() && now - c->second.second < key_cache_ttl) {
                     l.key_of[ep] = c->second.first;
-                    start_get(c->second.first, id);
+                    if (!l.self_check) {
+                        start_get(c->second.first, id);
+                    }
                     continue;
                 }
                 auto u = key_unreachable.find(ep);
@@ -445,7 +466,9 @@ struct dht_node::impl {
             l->second.last_activity = steady::now();
             if (k) {
                 l->second.key_of[ep] = *k;
-                start_get(*k, id);
+                if (!l->second.self_check) {
+                    start_get(*k, id);
+                }
             } else {
                 l->second.key_failed.insert(ep);
             }
@@ -577,6 +600,26 @@ struct dht_node::impl {
         }
     }
 
+    void end_self_check(const lookup& l, steady::time_point now)
+    {
+        self_check_id = 0;
+        for (const auto& [ep, k] : l.key_of) {
+            if (k == key.public_key) {
+                st.announce_seen = true;
+                return;
+            }
+        }
+        if (!published || withdrawn || self_checks >= max_self_checks) {
+            return;
+        }
+        if (now - last_announce >= announce_landed_within) {
+            announce(); // schedules the next check
+        }
+        if (!self_check_at) {
+            self_check_at = now + self_check_every;
+        }
+    }
+
     void end_lookups(steady::time_point now)
     {
         for (auto it = lookups.begin(); it != lookups.end();) {
@@ -591,6 +634,18 @@ struct dht_node::impl {
             }
             l.res.duration_ms = age;
             l.res.timed_out = !idle;
+            if (l.self_check) {
+                end_self_check(l, now);
+                auto [b, e] = by_hash.equal_range(l.hash);
+                for (auto h = b; h != e; ++h) {
+                    if (h->second == it->first) {
+                        by_hash.erase(h);
+                        break;
+                    }
+                }
+                it = lookups.erase(it);
+                continue;
+            }
             for (const auto& ep : l.order) {
                 announcer_trace t;
                 t.endpoint = to_wire(ep);
@@ -724,9 +779,13 @@ bool dht_node::publish(const relay_record& r0)
         m.put->value = std::move(value);
         m.put->floor = std::max<int64_t>(m.put->floor, static_cast<int64_t>(r.timestamp) * 1000);
     }
+    if (!m.published || m.published->region != r.region) {
+        m.st.announce_seen = false; // a new rendezvous: not seen there yet
+    }
     m.published = r;
     m.withdrawn = false;
     m.announce_boosts = 0;
+    m.self_checks = 0;
     if (m.st.puts == 0 && m.st.routing_nodes < bootstrap_until_nodes) {
         m.deferred_since = steady::now(); // poll() makes the first put
         return true;
@@ -812,6 +871,14 @@ std::vector<relay_record> dht_node::poll(uint64_t now_unix_s)
         m.deferred_since.reset();
         m.start_put();
         m.announce();
+    }
+    if (m.self_check_at && now >= *m.self_check_at) {
+        m.self_check_at.reset();
+        if (m.published && !m.withdrawn && !m.st.announce_seen && m.self_check_id == 0) {
+            ++m.self_checks;
+            ++m.st.self_checks;
+            m.self_check_id = m.start_lookup(region_rendezvous(m.published->region), true);
+        }
     }
     if (m.retry_put_at && now >= *m.retry_put_at) {
         m.retry_put_at.reset();

@@ -76,6 +76,10 @@ struct dht_stats {
     uint64_t puts = 0, puts_succeeded = 0, puts_failed = 0; ///< failed: stored on no node
     uint64_t announces = 0;
     uint64_t republishes = 0;             ///< record put and announced again: the table doubled
+    /// A lookup of our own region has returned our key: our announce has landed where readers
+    /// look (checked after each publish until seen, see dht_node.cc).
+    bool announce_seen = false;
+    uint64_t self_checks = 0;
     uint64_t lookups_started = 0, lookups_succeeded = 0, lookups_failed = 0; ///< succeeded: >= 1 record
     std::vector<uint32_t> lookup_latency_ms; ///< first-record latency of the last 1024 lookups
     uint64_t key_queries = 0, key_answers = 0, key_failures = 0; ///< edgerelay_key requests

@@ -240,6 +240,10 @@ TEST(dht_node, first_publish_waits_for_a_populated_table)
     dht_node& n = *net.back().node;
     ASSERT_TRUE(pump(net, 12s, [&] { return n.stats().puts_succeeded >= 1; }));
     EXPECT_GE(n.stats().announces, 1u);
+    // It looks its region up until it sees its own announce there.
+    EXPECT_TRUE(pump(net, 15s, [&] { return n.stats().announce_seen; })) << n.stats().self_checks;
+    EXPECT_GE(n.stats().self_checks, 1u);
+    EXPECT_EQ(n.stats().lookups_started, 0u); // not counted as lookups
     pump(net, 3s, [] { return false; });
     EXPECT_LE(n.stats().republishes, 5u);
     dht_node& reader = *net[3].node;
