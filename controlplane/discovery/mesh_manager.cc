@@ -663,7 +663,8 @@ void mesh_manager::recompute_routes()
         std::string text = config::format_prefix(r.dst);
         abi::next_hop hop = rel->second.peer;
         std::optional<routing::hop_cost> kept; // the installed hop, if it can stay
-        if (auto inst = _installed.find(text); inst != _installed.end() && inst->second.second == hop) {
+        auto inst = _installed.find(text);
+        if (inst != _installed.end() && inst->second.second == hop) {
             kept = routing::hop_cost{r.next_hop, r.cost_us};
         } else if (inst != _installed.end()) {
             auto old_wg = _wg_of_peer.find(inst->second.second);
@@ -674,9 +675,9 @@ void mesh_manager::recompute_routes()
                 }
             }
         }
-        if (_hysteresis.choose(text, kept, {r.next_hop, r.cost_us}, std::chrono::nanoseconds(_now)) !=
-            r.next_hop) {
-            hop = _installed.at(text).second; // not better enough for long enough: stay
+        const auto now = std::chrono::nanoseconds(_now);
+        if (_hysteresis.choose(text, kept, {r.next_hop, r.cost_us}, now) != r.next_hop) {
+            hop = inst->second.second; // not better enough for long enough: stay
         }
         want[text] = {process::to_abi(r.dst), hop};
     }
