@@ -57,6 +57,7 @@ prober::prober(const crypto::key32& self, const prober_config& cfg)
     _cfg.reply_timeout = std::clamp(_cfg.reply_timeout, nanos{std::chrono::milliseconds(1)},
                                     4 * _cfg.interval);
     _cfg.detect_multiplier = std::max<uint32_t>(_cfg.detect_multiplier, 1);
+    _cfg.suspect_copies = std::clamp<uint32_t>(_cfg.suspect_copies, 1, 4);
     _cfg.jitter_percent = std::min<uint32_t>(_cfg.jitter_percent, 50);
     _cfg.loss_window = std::clamp<uint32_t>(_cfg.loss_window, 1, 100'000);
     _cfg.flap_threshold = std::max<uint32_t>(_cfg.flap_threshold, 1);
@@ -166,12 +167,41 @@ void prober::go_down(neighbour& n, nanos now)
     set_state(n, link_state::down, now);
 }
 
+// A round is missed once every probe sent in it is resolved and none was answered.
+bool prober::round_missed(const neighbour& n, uint32_t round)
+{
+    for (const auto& c : n.pendings) {
+        if (c.round == round && c.seq != 0 && (c.open || c.answered)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// Suspect: the last round's probes are still unanswered one interval after they left (a
+// healthy path answers well within an interval), or the neighbour missed a round already.
+bool prober::suspect(const neighbour& n, nanos now) const
+{
+    if (n.consecutive_misses > 0) {
+        return true;
+    }
+    for (const auto& c : n.pendings) {
+        if (c.round == n.round && c.seq != 0 && c.open && now - c.sent >= _cfg.interval / 2) {
+            return true;
+        }
+    }
+    return false;
+}
+
 void prober::time_out(neighbour& n, pending& p, nanos now)
 {
     p.open = false;
     ++n.lost;
+    record_outcome(n, true); // loss is measured per probe, misses per round
+    if (!round_missed(n, p.round)) {
+        return;
+    }
     ++n.consecutive_misses;
-    record_outcome(n, true);
     if (n.state == link_state::up && n.consecutive_misses >= _cfg.detect_multiplier) {
         go_down(n, now);
     }
@@ -212,21 +242,30 @@ void prober::tick(nanos now, std::vector<outgoing_probe>& out)
             n.next_send = now + next_interval();
         }
         n.scheduled = true;
-
-        pending& p = n.pendings[++n.seq % n.pendings.size()];
-        if (p.open) {
-            time_out(n, p, now); // cannot happen within the clamps above, kept for safety
+        const uint32_t copies = suspect(n, now) ? _cfg.suspect_copies : 1;
+        ++n.round;
+        for (uint32_t c = 0; c < copies; ++c) {
+            send_probe(n, now, out);
         }
-        p = {n.seq, now, true, false};
-        ++n.sent;
-        probe_message m;
-        m.type = probe_type::request;
-        m.seq = n.seq;
-        m.timestamp_ns = static_cast<uint64_t>(now.count());
-        m.src = _address;
-        m.dst = n.address;
-        out.push_back({key, probe_build(m)});
     }
+}
+
+void prober::send_probe(neighbour& n, nanos now, std::vector<outgoing_probe>& out)
+{
+    pending& p = n.pendings[++n.seq % n.pendings.size()];
+    if (p.open) {
+        p.round = 0; // its round is judged alone: cannot happen within the clamps, kept for safety
+        time_out(n, p, now);
+    }
+    p = {n.seq, n.round, now, true, false};
+    ++n.sent;
+    probe_message m;
+    m.type = probe_type::request;
+    m.seq = n.seq;
+    m.timestamp_ns = static_cast<uint64_t>(now.count());
+    m.src = _address;
+    m.dst = n.address;
+    out.push_back({n.key, probe_build(m)});
 }
 
 probe_receipt prober::on_packet(nanos now, std::span<const uint8_t> pkt)

@@ -39,8 +39,15 @@ struct prober_config {
     /// probes as "late". 0 means two intervals; clamped to 1 ms .. 4 intervals (a request's
     /// slot is reused after 8 sends, i.e. no sooner than 4 intervals with 50 % jitter).
     nanos reply_timeout{0};
-    /// This many consecutive lost probes take an up neighbour down (BFD's detect multiplier).
+    /// This many consecutive missed rounds take an up neighbour down (BFD's detect multiplier).
     uint32_t detect_multiplier = 3;
+    /// Probes per round while the neighbour is suspect (its last round unanswered half an
+    /// interval after sending, or a round already missed); 1 otherwise. A round is missed only
+    /// when none of its probes is answered, so after a first lost probe every further round
+    /// needs all k copies lost: random loss p takes a neighbour down with probability about
+    /// p·p^k·p^k instead of p^3, with the same detection time. A 1 % lossy path must not fail
+    /// over on three unlucky probes. Clamped to 1..4.
+    uint32_t suspect_copies = 2;
     /// Each interval is shortened by a uniform 0..jitter_percent % (BFD jitters 0..25 %) so
     /// that neighbours added together drift apart; clamped to 50. 0 gives exact intervals.
     uint32_t jitter_percent = 10;
@@ -164,6 +171,7 @@ class prober {
   private:
     struct pending {
         uint32_t seq = 0;
+        uint32_t round = 0; ///< the interval it was sent in (copies share it)
         nanos sent{};
         bool open = false; ///< sent and neither answered nor timed out
         bool answered = false;
@@ -175,7 +183,10 @@ class prober {
         bool scheduled = false; ///< false until the first probe is sent
         nanos next_send{};
         uint32_t seq = 0;       ///< last seq sent
-        std::array<pending, 8> pendings{};
+        uint32_t round = 0;     ///< last round sent
+        // 8 rounds of up to 4 copies: a slot is reused no sooner than 4 intervals (with 50 %
+        // jitter) after its probe was sent, the longest reply_timeout allowed.
+        std::array<pending, 32> pendings{};
         std::vector<uint8_t> window; ///< 1 = lost; ring of loss_window entries
         uint32_t window_pos = 0;
         uint32_t window_fill = 0;
@@ -198,6 +209,9 @@ class prober {
     void set_state(neighbour& n, link_state to, nanos now);
     void record_outcome(neighbour& n, bool lost);
     void time_out(neighbour& n, pending& p, nanos now);
+    static bool round_missed(const neighbour& n, uint32_t round);
+    bool suspect(const neighbour& n, nanos now) const;
+    void send_probe(neighbour& n, nanos now, std::vector<outgoing_probe>& out);
     void go_down(neighbour& n, nanos now);
     void housekeep(neighbour& n, nanos now);
 

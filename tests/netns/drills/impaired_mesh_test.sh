@@ -176,11 +176,11 @@ dataplane_section() {
 }
 for r in "${relays[@]}"; do
     mkdir -p "$work/$r"
-    # health: the default 100 ms probes with the default reply timeout (two intervals), and 4
-    # misses instead of 3. With 1 % loss per crossing a probe crosses one impaired link twice,
-    # so ~2 % of probes are lost: 3 in a row happen with p ≈ 8e-6 per probe, ≈ 0.1 false downs
-    # per 180 s over the 8 probers here (0.4 per 600 s); 4 in a row ≈ 2e-3. That is
-    # arithmetic, not a product defect. Detection stays ≤ 4 × 100 + 200 ms.
+    # health: the defaults — 100 ms probes, reply timeout two intervals, 3 missed rounds, two
+    # copies per round once a probe is overdue. With 1 % loss per crossing a probe crosses one
+    # impaired link twice (~2 % lost); three single probes lost in a row (p ≈ 8e-6) would give
+    # ≈ 0.1 false downs per 180 s over the 8 probers here, but after the first loss each round
+    # needs both copies lost (p ≈ 2e-2 · 4e-4 · 4e-4 ≈ 3e-9).
     cat > "$work/$r.yaml" <<EOT
 instance: $(inst "$r")
 listen_port: 51820
@@ -193,7 +193,7 @@ location: {latitude: ${lat[$r]}, longitude: ${lon[$r]}}
 http: {address: 127.0.0.1:4040}
 bootstrap: ["10.78.1.1:4222"]
 dht: {port: 4222, state_file: $work/$r/dht.state, k_nearest: 2}
-health: {interval_ms: 100, misses: 4}
+health: {interval_ms: 100, misses: 3}
 announce: {endpoints: ["$(wg_addr "$r"):51820"]}
 $(dataplane_section "$r")
 $(static_peers "$r")

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <random>
 #include <vector>
@@ -23,13 +24,15 @@ crypto::key32 key(uint8_t id)
     return k;
 }
 
-// No schedule jitter, and a probe is lost one interval after it went out (the tests below
-// count in intervals; the default reply timeout of two intervals has its own tests).
+// No schedule jitter, one probe per round, and a probe is lost one interval after it went out
+// (the tests below count in intervals; the default reply timeout of two intervals and the
+// suspect copies have their own tests).
 prober_config exact()
 {
     prober_config c;
     c.jitter_percent = 0;
     c.reply_timeout = c.interval;
+    c.suspect_copies = 1; // one probe per round: the copies have their own tests
     return c;
 }
 
@@ -371,6 +374,7 @@ TEST(prober, jitter_is_bounded_and_reproducible_from_the_seed)
         prober_config c;
         c.jitter_percent = 10;
         c.seed = seed;
+        c.suspect_copies = 1; // nobody answers: every round is suspect
         prober p(key(1), c);
         p.add(key(2));
         std::vector<nanos> sent;
@@ -541,6 +545,78 @@ TEST(prober, late_duplicate_unknown_and_stray_packets)
     EXPECT_EQ(a.malformed_count(probe_verdict::bad_length), 1u);
     EXPECT_EQ(a.on_packet(t, {}).disposition, probe_disposition::malformed);
     EXPECT_EQ(a.status(key(2))->state, link_state::up);
+}
+
+// The defaults (reply timeout two intervals, two copies per suspect round) without jitter.
+prober_config defaults_exact()
+{
+    prober_config c;
+    c.jitter_percent = 0;
+    return c;
+}
+
+TEST(prober, a_suspect_round_sends_copies_and_a_dead_neighbour_goes_down_as_fast_as_before)
+{
+    network n;
+    n.add_node(1, defaults_exact());
+    n.add_node(2, defaults_exact());
+    n.connect(0, 1);
+    n.run_for(2s);
+    ASSERT_EQ(n.state(0, 1), link_state::up);
+    // A healthy path answers within the interval: one probe per round, never a copy.
+    EXPECT_EQ(n.nodes[0]->status(n.key_of(1))->sent, 20u);
+    const uint64_t before = n.requests_from_0;
+    n.cut = true;
+    const nanos cut_at = n.now;
+    nanos down_at{};
+    while (n.now < cut_at + 2s && down_at == nanos{}) {
+        n.step();
+        if (n.state(0, 1) != link_state::up) {
+            down_at = n.now;
+        }
+        n.now += 1ms;
+    }
+    ASSERT_NE(down_at, nanos{}) << "a dead neighbour must go down";
+    // Three missed rounds and the reply timeout, as with one probe per round: the copies
+    // cost no detection time. Rounds after the first unanswered one carry two probes.
+    EXPECT_LE(down_at - cut_at, 500ms);
+    EXPECT_GE(down_at - cut_at, 300ms);
+    const uint64_t sent = n.requests_from_0 - before;
+    EXPECT_GE(sent, 2u * 3u) << "copies while suspect";
+    EXPECT_LE(sent, 2u * 6u);
+    // Back: the first answer brings it up (after the hold if any), then one probe per round.
+    n.cut = false;
+    n.run_for(3s);
+    ASSERT_EQ(n.state(0, 1), link_state::up);
+    const uint64_t healthy_from = n.requests_from_0;
+    n.run_for(1s);
+    EXPECT_EQ(n.requests_from_0 - healthy_from, 10u);
+}
+
+TEST(prober, one_answered_copy_saves_its_round)
+{
+    // 20 % loss per direction (a round trip loses 36 %) for 300 s: enough unlucky single probes
+    // in a row are common (measured: 50 downs), rounds whose copies all fail are not (2).
+    auto downs = [](uint32_t copies) {
+        network n;
+        n.loss = 0.20;
+        prober_config c = defaults_exact();
+        c.suspect_copies = copies;
+        c.flap_threshold = 1'000'000; // count every down: no circuit breaker holds
+        n.add_node(1, c);
+        n.add_node(2, c);
+        n.connect(0, 1);
+        n.run_for(300s);
+        const auto st = n.nodes[0]->status(n.key_of(1));
+        EXPECT_NEAR(st->loss_ratio, 0.36, 0.1); // loss is still measured per probe
+        std::printf("copies %u: %llu probes, %llu lost, %llu downs over 300 s\n", copies,
+                    (unsigned long long)st->sent, (unsigned long long)st->lost,
+                    (unsigned long long)st->down_transitions);
+        return st->down_transitions;
+    };
+    const uint64_t single = downs(1), doubled = downs(2);
+    EXPECT_GE(single, 10u) << "the test must be able to see spurious downs";
+    EXPECT_LE(doubled * 5, single) << "copies: " << doubled << " downs, single probes: " << single;
 }
 
 TEST(prober, add_remove_and_membership)
