@@ -45,24 +45,7 @@ void write_ip_outer(uint8_t* at, const outer_template& t, const uint8_t* payload
     store_be16(udp, t.src.port);
     store_be16(udp + 2, t.dst.port);
     store_be16(udp + 4, udp_len);
-    store_be16(udp + 6, 0);
-    switch (t.checksum) {
-    case udp_csum::offload:
-        // DPDK's convention: the NIC adds header and payload to the folded pseudo-header sum.
-        store_be16(udp + 6, csum_fold(pseudo));
-        return;
-    case udp_csum::none:
-        if (t.dst.family == 4) {
-            return;
-        }
-        [[fallthrough]]; // RFC 8200 §8.1: IPv6 UDP must carry a checksum
-    case udp_csum::full:
-        break;
-    }
-    uint64_t sum = csum_partial(udp, udp_hdr_len, pseudo);
-    sum = csum_partial(payload, payload_len, sum);
-    uint16_t c = csum_finish(sum);
-    store_be16(udp + 6, c == 0 ? 0xffff : c);
+    write_udp_checksum(udp, t.checksum, t.dst.family, pseudo, payload, payload_len);
 }
 
 void write_outer(uint8_t* at, const outer_template& t, const uint8_t* payload,

@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "common/wire/bytes.hh"
+#include "common/wire/checksum.hh"
 #include "common/wire/endpoint.hh"
 #include "common/wire/headers.hh"
 
@@ -17,6 +19,33 @@ enum class udp_csum : uint8_t {
     none,    ///< IPv4: 0 (RFC 768 "no checksum"); IPv6 forbids it, so IPv6 computes it (full)
     offload, ///< the pseudo-header sum only, for the NIC to finish (DPDK RTE_MBUF_F_TX_UDP_CKSUM)
 };
+
+/// Fills the checksum of a UDP header whose other fields are written. `pseudo` is the
+/// pseudo-header's partial sum (pseudo_header_sum_v4/v6), `family` 4 or 6, the payload follows
+/// the header. Inline: both encapsulation paths (write_outer, write_outer_prebuilt) call it
+/// per packet.
+inline void write_udp_checksum(uint8_t* udp, udp_csum mode, uint8_t family, uint64_t pseudo,
+                               const uint8_t* payload, uint16_t payload_len) noexcept
+{
+    store_be16(udp + 6, 0);
+    switch (mode) {
+    case udp_csum::offload:
+        // DPDK's convention: the NIC adds header and payload to the folded pseudo-header sum.
+        store_be16(udp + 6, csum_fold(pseudo));
+        return;
+    case udp_csum::none:
+        if (family == 4) {
+            return;
+        }
+        [[fallthrough]]; // RFC 8200 §8.1: IPv6 UDP must carry a checksum
+    case udp_csum::full:
+        break;
+    }
+    uint64_t sum = csum_partial(udp, udp_hdr_len, pseudo);
+    sum = csum_partial(payload, payload_len, sum);
+    const uint16_t c = csum_finish(sum);
+    store_be16(udp + 6, c == 0 ? 0xffff : c); // 0 would mean "no checksum" (RFC 768)
+}
 
 /// Everything the encapsulation stage needs to know about a path, prepared once per path
 /// (not per packet) by whoever installs the path.

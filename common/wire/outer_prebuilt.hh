@@ -87,22 +87,7 @@ inline uint64_t add_word(uint64_t sum, const uint8_t* p) noexcept
     }
     // The pseudo-header's length word, as its big-endian bytes: the UDP length field holds them.
     const uint64_t pseudo = detail::add_word(h.pseudo_sum, udp + 4);
-    switch (h.checksum) {
-    case udp_csum::offload:
-        store_be16(udp + 6, csum_fold(pseudo));
-        return;
-    case udp_csum::none:
-        if (h.family == 4) {
-            return;
-        }
-        [[fallthrough]]; // RFC 8200 §8.1: IPv6 UDP must carry a checksum
-    case udp_csum::full:
-        break;
-    }
-    uint64_t sum = csum_partial(udp, udp_hdr_len, pseudo);
-    sum = csum_partial(payload, payload_len, sum);
-    const uint16_t c = csum_finish(sum);
-    store_be16(udp + 6, c == 0 ? 0xffff : c); // 0 would mean "no checksum" (RFC 768)
+    write_udp_checksum(udp, h.checksum, h.family, pseudo, payload, payload_len);
 }
 
 } // namespace edgerelay::wire
