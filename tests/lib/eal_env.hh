@@ -12,7 +12,8 @@ bool eal_ready() noexcept;
 /// Skips rte_eal_cleanup() at the end of the binary. DPDK 22.11's memif server leaves its
 /// listener's interrupt source registered after the device closes; cleanup unmaps the heap
 /// under the interrupt thread, which then faults now and then. Tests that create a memif
-/// server call this; the process exit frees everything anyway.
+/// server call this; the binary then ends with std::_Exit() once every test ran (its status is
+/// the tests' result), because even the static destructors of a normal exit race that thread.
 void eal_skip_cleanup() noexcept;
 
 } // namespace edgerelay::test

@@ -20,6 +20,7 @@ health::prober_config exact()
     health::prober_config c;
     c.jitter_percent = 0;
     c.reply_timeout = c.interval;
+    c.suspect_copies = 1; // the probe counts below are one per round (copies: health tests)
     return c;
 }
 
