@@ -225,3 +225,31 @@ bg_kill9() {
     kill -KILL "$1" 2>/dev/null || true
     wait "$1" 2>/dev/null || true
 }
+
+# A stock WireGuard endpoint (Debian's wireguard-go) in namespace NAME with one peer, its relay:
+# interface IFNAME (unique on the host: wireguard-go's UAPI sockets in /var/run/wireguard are
+# shared by every namespace), private key in KEYFILE, the relay's PUBKEY at ENDPOINT
+# (host:port), inner address INNER/24, the prefix OTHER routed into the tunnel; MTU 1380 and a
+# 5 s keepalive. Runs wireguard-go under $prio when the caller sets it.
+wg_endpoint_start() {  # wg_endpoint_start NAME IFNAME KEYFILE PUBKEY ENDPOINT INNER OTHER
+    local name=$1 ifname=$2 key=$3 pubkey=$4 endpoint=$5 inner=$6 other=$7 conf
+    # shellcheck disable=SC2086 # $prio is a command prefix ("nice -n -10") or empty
+    WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 bg "$name" ${prio:-} wireguard-go -f "$ifname"
+    wait_for "nsexec $name ip link show $ifname" 10 || fail "$name: wireguard-go did not create $ifname"
+    conf=$(mktemp "$NETNS_TMP/$name.conf.XXXXXX")
+    cat > "$conf" <<EOT
+[Interface]
+PrivateKey = $(cat "$key")
+ListenPort = 51820
+
+[Peer]
+PublicKey = $pubkey
+AllowedIPs = $other
+Endpoint = $endpoint
+PersistentKeepalive = 5
+EOT
+    nsexec "$name" wg setconf "$ifname" "$conf" || fail "$name: wg setconf"
+    nsexec "$name" ip addr add "$inner/24" dev "$ifname"
+    nsexec "$name" ip link set "$ifname" mtu 1380 up
+    nsexec "$name" ip route add "$other" dev "$ifname"
+}

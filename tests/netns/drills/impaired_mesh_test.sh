@@ -218,25 +218,8 @@ pass "4 relays started (driver $driver, dataplane + control plane each)"
 
 # wireguard-go's UAPI sockets live in /var/run/wireguard, shared by every namespace.
 wga="wia$$"; wgb="wib$$"; wga=${wga:0:15}; wgb=${wgb:0:15}
-start_endpoint() {
-    local name=$1 ifname=$2 relay=$3 inner=$4 other=$5
-    WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 bg "$name" $prio wireguard-go -f "$ifname"
-    wait_for "nsexec $name ip link show $ifname" 10 || fail "$name: wireguard-go did not create $ifname"
-    cat > "$work/$name.conf" <<EOT
-[Interface]
-PrivateKey = $(cat "$work/$name.key")
-ListenPort = 51820
-
-[Peer]
-PublicKey = ${pub[$relay]}
-AllowedIPs = $other
-Endpoint = $(wg_addr "$relay"):51820
-PersistentKeepalive = 5
-EOT
-    nsexec "$name" wg setconf "$ifname" "$work/$name.conf" || fail "$name: wg setconf"
-    nsexec "$name" ip addr add "$inner/24" dev "$ifname"
-    nsexec "$name" ip link set "$ifname" mtu 1380 up
-    nsexec "$name" ip route add "$other" dev "$ifname"
+start_endpoint() {  # NAME IFNAME RELAY INNER OTHER
+    wg_endpoint_start "$1" "$2" "$work/$1.key" "${pub[$3]}" "$(wg_addr "$3"):51820" "$4" "$5"
 }
 start_endpoint epA "$wga" ra 192.168.1.10 192.168.4.0/24
 start_endpoint epB "$wgb" rb 192.168.4.20 192.168.1.0/24
