@@ -253,3 +253,25 @@ EOT
     nsexec "$name" ip link set "$ifname" mtu 1380 up
     nsexec "$name" ip route add "$other" dev "$ifname"
 }
+
+# The identity, mesh and health part of a relay's YAML, as the mesh scenarios (mesh_test,
+# the impaired-mesh drill, tools/demo) write it: key files and control socket under DIR/NAME,
+# the HTTP API on 127.0.0.1:4040, DHT on UDP 4222 with its state file, the default 100 ms
+# probes. The caller appends announce:, dataplane: and static peers.
+mesh_relay_yaml() {  # mesh_relay_yaml DIR NAME INSTANCE REGION LAT LON BOOTSTRAP K_NEAREST
+    local dir=$1 name=$2
+    cat <<EOT
+instance: $3
+listen_port: 51820
+identity:
+  private_key_file: $dir/$name.key
+  node_key_file: $dir/$name/node.key
+control_socket: $dir/$name/cp.sock
+region: $4
+location: {latitude: $5, longitude: $6}
+http: {address: 127.0.0.1:4040}
+bootstrap: ["$7"]
+dht: {port: 4222, state_file: $dir/$name/dht.state, k_nearest: $8}
+health: {interval_ms: 100, misses: 3}
+EOT
+}

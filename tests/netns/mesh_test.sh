@@ -108,18 +108,7 @@ for r in "${relays[@]}"; do
     announce=""
     [ "$r" = r4 ] && announce="announce: {endpoints: [\"${ip[$r]}:51820\"]}"
     cat > "$work/$r.yaml" <<EOT
-instance: $(inst "$r")
-listen_port: 51820
-identity:
-  private_key_file: $work/$r.key
-  node_key_file: $work/$r/node.key
-control_socket: $work/$r/cp.sock
-region: ${region[$r]}
-location: {latitude: ${lat[$r]}, longitude: ${lon[$r]}}
-http: {address: 127.0.0.1:4040}
-bootstrap: ["10.77.1.1:4222"]
-dht: {port: 4222, state_file: $work/$r/dht.state, k_nearest: 1}
-health: {interval_ms: 100, misses: 3}
+$(mesh_relay_yaml "$work" "$r" "$(inst "$r")" "${region[$r]}" "${lat[$r]}" "${lon[$r]}" 10.77.1.1:4222 1)
 $announce
 dataplane:
   driver: io_uring

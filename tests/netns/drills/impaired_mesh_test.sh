@@ -182,18 +182,7 @@ for r in "${relays[@]}"; do
     # ≈ 0.1 false downs per 180 s over the 8 probers here, but after the first loss each round
     # needs both copies lost (p ≈ 2e-2 · 4e-4 · 4e-4 ≈ 3e-9).
     cat > "$work/$r.yaml" <<EOT
-instance: $(inst "$r")
-listen_port: 51820
-identity:
-  private_key_file: $work/$r.key
-  node_key_file: $work/$r/node.key
-control_socket: $work/$r/cp.sock
-region: ${region[$r]}
-location: {latitude: ${lat[$r]}, longitude: ${lon[$r]}}
-http: {address: 127.0.0.1:4040}
-bootstrap: ["10.78.1.1:4222"]
-dht: {port: 4222, state_file: $work/$r/dht.state, k_nearest: 2}
-health: {interval_ms: 100, misses: 3}
+$(mesh_relay_yaml "$work" "$r" "$(inst "$r")" "${region[$r]}" "${lat[$r]}" "${lon[$r]}" 10.78.1.1:4222 2)
 announce: {endpoints: ["$(wg_addr "$r"):51820"]}
 $(dataplane_section "$r")
 $(static_peers "$r")
