@@ -167,14 +167,23 @@ void peer_manager::handle_initiation(const abi::punted_packet& pkt, bool under_l
         ++_counters.dropped_unknown_peer;
         return;
     }
+    std::optional<handshake> ours;
+    if (p->handshake_index && p->hs.current_state() == handshake::state::created_initiation) {
+        ours.emplace(p->hs);
+    }
     if (p->hs.consume_initiation(*opened, now) != hs_status::ok) {
         ++_counters.dropped_rejected; // replay, flood, bad timestamp
         return;
     }
     ++_counters.initiations_accepted;
-    // Our own initiation in flight, if any, is superseded: the handshake state now belongs to
-    // the peer's (the kernel behaves the same way on simultaneous initiations).
-    release_handshake_index(*p);
+    // The handshake state now belongs to the peer's initiation. Ours, if in flight, crossed
+    // it: the kernel drops it, we keep it aside so that its response still counts.
+    if (ours) {
+        keep_crossed(*p, std::move(*ours));
+        ++_counters.initiations_crossed;
+    } else {
+        release_handshake_index(*p);
+    }
     uint32_t index = allocate_index(p->id);
     p->handshake_index = index;
     auto resp = p->hs.create_response(index);
@@ -211,17 +220,25 @@ void peer_manager::handle_response(const abi::punted_packet& pkt, bool under_loa
     std::span<const uint8_t> msg(pkt.bytes, pkt.len);
     uint32_t receiver = load_le32(msg, response_layout::receiver);
     peer* p = find_by_index(receiver);
-    if (p == nullptr || p->handshake_index != receiver) {
+    const bool to_crossed = p != nullptr && p->crossed && p->crossed->index == receiver;
+    if (p == nullptr || (p->handshake_index != receiver && !to_crossed)) {
         ++_counters.dropped_malformed;
         return;
     }
-    if (p->hs.consume_response(msg) != hs_status::ok) {
+    handshake& hs = to_crossed ? p->crossed->hs : p->hs;
+    if (hs.consume_response(msg) != hs_status::ok) {
         ++_counters.dropped_rejected;
         return;
     }
     ++_counters.responses_accepted;
-    auto keys = p->hs.derive_keys(_clock.now());
-    p->handshake_index.reset();
+    auto keys = hs.derive_keys(_clock.now());
+    // The index now names the keypair (or is released below).
+    if (to_crossed) {
+        p->crossed.reset();
+        ++_counters.crossed_completed;
+    } else {
+        p->handshake_index.reset();
+    }
     if (!keys) {
         release_index(receiver);
         return;
@@ -547,6 +564,19 @@ void peer_manager::release_handshake_index(peer& p) noexcept
         release_index(*p.handshake_index);
         p.handshake_index.reset();
     }
+    if (p.crossed) {
+        release_index(p.crossed->index);
+        p.crossed.reset();
+    }
+}
+
+void peer_manager::keep_crossed(peer& p, handshake&& ours) noexcept
+{
+    if (p.crossed) {
+        release_index(p.crossed->index);
+    }
+    p.crossed.emplace(peer::crossed_initiation{std::move(ours), *p.handshake_index});
+    p.handshake_index.reset();
 }
 
 void peer_manager::emit(abi::command& c)

@@ -77,7 +77,9 @@ struct handshake_counters {
     uint64_t responses_sent = 0;
     uint64_t cookie_replies_sent = 0;
     uint64_t initiations_accepted = 0;
+    uint64_t initiations_crossed = 0;  ///< accepted while our own initiation was in flight
     uint64_t responses_accepted = 0;
+    uint64_t crossed_completed = 0;    ///< responses accepted for a crossed initiation of ours
     uint64_t cookie_replies_accepted = 0;
     uint64_t dropped_malformed = 0; ///< wrong size or type, or unknown receiver index
     uint64_t dropped_bad_mac = 0;   ///< mac1 wrong (not for us) or cookie reply not opening
@@ -189,6 +191,16 @@ class peer_manager {
         bool transit;
         handshake hs;
         std::optional<uint32_t> handshake_index; // our index for the handshake in flight
+        /// Our initiation that the peer's initiation crossed (both ends called at once),
+        /// kept with its index so that the peer's response to it still completes a session.
+        /// Without it each end holds only a responder keypair the other end refused, and
+        /// traffic waits for a retry; wireguard-go, which accepts our response first, may
+        /// even drop the receive index of the session it completed and never recover.
+        struct crossed_initiation {
+            handshake hs;
+            uint32_t index;
+        };
+        std::optional<crossed_initiation> crossed;
         cookie_state cookies;
         keypair_slots slots;
         peer_timers timers;
@@ -212,7 +224,10 @@ class peer_manager {
     // Receiver indices: unique among pending handshakes and live keypairs.
     uint32_t allocate_index(abi::peer_id owner);
     void release_index(uint32_t local_index) noexcept;
+    /// Releases the indices of our handshakes in flight (and of a crossed initiation).
     void release_handshake_index(peer& p) noexcept;
+    /// Keeps our initiation in flight as p.crossed when the peer's initiation supersedes it.
+    void keep_crossed(peer& p, handshake&& ours) noexcept;
 
     // Keypairs leaving the mirror without the dataplane doing it itself.
     void drop_keypair(peer& p, uint32_t local_index, bool tell_dataplane);

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright 2026 The edgerelay Authors
 // Peer manager: configuration commands, handshakes over punts, cookies, replays, roaming.
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
+#include <tuple>
 
 #include "common/abi/validate.hh"
 #include "tests/unit/peers/harness.hh"
@@ -262,6 +265,92 @@ TEST(peers, endpoint_moves_only_on_authenticated_messages)
     t.b.pm.on_event(ev);
     EXPECT_EQ(t.b.pm.snapshot(back_to_back::a_at_b)->endpoint.remote, t.a.addr);
     EXPECT_EQ(t.b.out.count(command_type::set_endpoint), endpoints + 1);
+}
+
+// The install_keypair command (of those recorded by n) whose keys send with `send_key`.
+const abi::cmd_install_keypair* install_receiving(const node& n, const uint8_t* send_key)
+{
+    for (const auto& c : n.out.commands) {
+        if (c.type == command_type::install_keypair &&
+            std::memcmp(c.body.install_keypair.recv_key, send_key, 32) == 0) {
+            return &c.body.install_keypair;
+        }
+    }
+    return nullptr;
+}
+
+bool holds_index(const peer_snapshot& s, uint32_t index)
+{
+    return std::any_of(s.keypair_index.begin(), s.keypair_index.end(),
+                       [&](const auto& i) { return i == index; });
+}
+
+TEST(peers, crossing_initiations_each_complete_with_the_other_response)
+{
+    // Both ends call at once (the mesh test's start-up: the relay retries while the endpoint
+    // comes up and calls too). Each end accepts the other's initiation before it sees the
+    // response to its own; each must still accept that response, or both hold only a
+    // responder keypair the other end never confirms.
+    back_to_back t;
+    t.handshake(); // B learns A's endpoint
+    t.clk.advance(6s);
+    ASSERT_EQ(t.a.pm.initiate(back_to_back::b_at_a), 0);
+    ASSERT_EQ(t.b.pm.initiate(back_to_back::a_at_b), 0);
+    ASSERT_EQ(t.a.out.outbox.size(), 1u);
+    ASSERT_EQ(t.b.out.outbox.size(), 1u);
+    const abi::injected_packet from_a = t.a.out.outbox.front();
+    const abi::injected_packet from_b = t.b.out.outbox.front();
+    t.a.out.outbox.clear();
+    t.b.out.outbox.clear();
+    t.a.pm.on_punted(back_to_back::punt(from_b, t.b.addr), false);
+    t.b.pm.on_punted(back_to_back::punt(from_a, t.a.addr), false);
+    t.pump(); // the two responses, each to an initiation its receiver no longer holds as hs
+
+    for (const node* n : {&t.a, &t.b}) {
+        EXPECT_EQ(n->pm.counters().initiations_crossed, 1u);
+        EXPECT_EQ(n->pm.counters().crossed_completed, 1u);
+        EXPECT_EQ(n->pm.counters().dropped_malformed, 0u);
+        EXPECT_EQ(n->pm.counters().dropped_rejected, 0u);
+    }
+    // Each end sends with its new initiator keypair, and the other end holds its match.
+    auto sa = t.a.pm.snapshot(back_to_back::b_at_a);
+    auto sb = t.b.pm.snapshot(back_to_back::a_at_b);
+    ASSERT_TRUE(sa && sb && sa->keypair_index[0] && sb->keypair_index[0]);
+    for (auto [from, to, snap_to] : {std::tuple{&t.a, &t.b, &*sb}, std::tuple{&t.b, &t.a, &*sa}}) {
+        const auto installs = from->out.of(command_type::install_keypair);
+        ASSERT_FALSE(installs.empty());
+        const auto& cur = installs.back().body.install_keypair;
+        EXPECT_EQ(cur.slot, abi::key_slot::current);
+        EXPECT_EQ(cur.initiator, 1);
+        const abi::cmd_install_keypair* match = install_receiving(*to, cur.send_key);
+        ASSERT_NE(match, nullptr);
+        EXPECT_EQ(match->local_index, cur.remote_index);
+        EXPECT_TRUE(holds_index(*snap_to, match->local_index));
+    }
+}
+
+TEST(peers, response_to_a_crossed_initiation_is_refused_after_a_new_one)
+{
+    back_to_back t;
+    t.handshake();
+    t.clk.advance(6s);
+    ASSERT_EQ(t.a.pm.initiate(back_to_back::b_at_a), 0);
+    ASSERT_EQ(t.b.pm.initiate(back_to_back::a_at_b), 0);
+    const abi::injected_packet from_b = t.b.out.outbox.front();
+    const abi::injected_packet from_a = t.a.out.outbox.front();
+    t.a.out.outbox.clear();
+    t.b.out.outbox.clear();
+    t.a.pm.on_punted(back_to_back::punt(from_b, t.b.addr), false); // A keeps its own aside
+    t.a.out.outbox.clear();                                        // A's response is lost
+    t.b.pm.on_punted(back_to_back::punt(from_a, t.a.addr), false); // B answers A's
+    const abi::injected_packet late = t.b.out.outbox.front();
+    t.b.out.outbox.clear();
+    t.clk.advance(6s);
+    ASSERT_EQ(t.a.pm.initiate(back_to_back::b_at_a), 0); // a new initiation supersedes it
+    t.a.out.outbox.clear();
+    t.a.pm.on_punted(back_to_back::punt(late, t.b.addr), false);
+    EXPECT_EQ(t.a.pm.counters().crossed_completed, 0u);
+    EXPECT_EQ(t.a.pm.counters().dropped_malformed, 1u);
 }
 
 TEST(peers, receiver_indices_are_unique)
