@@ -819,6 +819,12 @@ void applier::on_worker_event(uint16_t worker, const dp_event& e)
         emit(ev, true);
         return;
     }
+    case dp_event::handshake_wanted: {
+        abi::event ev = make_event(abi::event_type::handshake_wanted, worker);
+        ev.body.keypair_ref = abi::ev_keypair_ref{e.peer, 0};
+        emit(ev, true);
+        return;
+    }
     case dp_event::rekey_needed: {
         abi::event ev = make_event(abi::event_type::rekey_needed, worker);
         ev.body.keypair_ref = abi::ev_keypair_ref{e.peer, e.local_index};

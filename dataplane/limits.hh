@@ -27,5 +27,6 @@ inline constexpr uint64_t rekey_after_messages = 1ull << 60;
 inline constexpr uint64_t reject_after_messages = UINT64_MAX - (1ull << 13);
 inline constexpr uint64_t rekey_after_time_s = 120;
 inline constexpr uint64_t reject_after_time_s = 180;
+inline constexpr uint64_t rekey_timeout_s = 5;
 
 } // namespace edgerelay::dp

@@ -60,6 +60,9 @@ struct alignas(64) peer {
     std::atomic<uint8_t> active{0};                 ///< 0: slot free
     /// peer_flag bits, written by the applier before `active` is released, read-only after.
     uint32_t flags = 0;
+    /// TSC of the last handshake_wanted a worker raised for this peer: with no keypair to send
+    /// with, WireGuard starts a handshake, and every worker sending to the peer would ask.
+    mutable std::atomic<uint64_t> handshake_wanted_tsc{0};
 };
 
 enum peer_flag : uint32_t {

@@ -59,6 +59,7 @@ worker::worker(const worker_config& cfg, table_set& tables, abi::segment& seg, a
     std::memcpy(_ctx.access_src_mac, cfg.access_src_mac, 6);
     std::memcpy(_ctx.access_dst_mac, cfg.access_dst_mac, 6);
     _ctx.udp4_checksum = true;
+    _ctx.handshake_wanted_every = rte_get_tsc_hz() * rekey_timeout_s;
 }
 
 void worker::input(uint16_t port_index, pkt** pkts, uint16_t n) noexcept

@@ -28,6 +28,7 @@ struct dp_event {
         keypair_expired,   ///< REJECT_AFTER_TIME passed: the keypair is refused from now on
         endpoint_roamed,   ///< an authenticated packet came from a new endpoint
         keypair_confirmed, ///< first authenticated packet on the peer's `next` keypair
+        handshake_wanted,  ///< a packet to send found no usable current keypair
     };
     type_t type;
     uint16_t port_index;
@@ -79,6 +80,9 @@ struct worker_ctx {
     uint8_t access_src_mac[6]{};          ///< access_eth: our MAC
     uint8_t access_dst_mac[6]{};          ///< access_eth: the local host's MAC
     bool udp4_checksum = false;           ///< compute UDP checksums over IPv4 (optional there)
+    /// REKEY_TIMEOUT in TSC ticks: the least time between two handshake_wanted events for one
+    /// peer. 0: never raise them (benchmarks and tests that do not drain events).
+    uint64_t handshake_wanted_every = 0;
 
     // --- per burst ---
     uint64_t now_tsc = 0;                 ///< rte_rdtsc() at the start of the burst

@@ -230,6 +230,8 @@ enum class event_type : uint16_t {
     readback_done,     ///< end of a readback; followed by the reply to the readback command
     keypair_confirmed, ///< ev_keypair_ref: the peer used `next` first; the dataplane promoted it
                        ///< to current (and current to previous) already
+    handshake_wanted,  ///< ev_keypair_ref (local_index 0): a packet for the peer found no
+                       ///< usable current keypair; at most once per REKEY_TIMEOUT per peer
     count // keep last
 };
 
@@ -240,7 +242,7 @@ struct ev_reply {
     uint32_t reserved;
 };
 
-struct ev_keypair_ref { ///< rekey_needed, keypair_expired, keypair_confirmed
+struct ev_keypair_ref { ///< rekey_needed, keypair_expired, keypair_confirmed, handshake_wanted
     peer_id peer;
     uint32_t local_index;
 };

@@ -359,6 +359,7 @@ void peer_manager::on_event(const abi::event& ev)
 {
     switch (ev.type) {
     case abi::event_type::rekey_needed:
+    case abi::event_type::handshake_wanted:
         if (peer* p = find(ev.body.keypair_ref.peer); p && !p->timers.retransmit_handshake) {
             send_initiation(*p, false);
         }

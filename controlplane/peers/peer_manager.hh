@@ -139,7 +139,8 @@ class peer_manager {
     ///        per-source rate limiting.
     void on_punted(const abi::punted_packet& pkt, bool under_load);
 
-    /// Handles a dataplane event: rekey_needed (start a handshake, spaced by REKEY_TIMEOUT),
+    /// Handles a dataplane event: rekey_needed and handshake_wanted (start a handshake,
+    /// spaced by REKEY_TIMEOUT, unless one is being retried),
     /// keypair_expired (forget the keypair), endpoint_roamed (remember the endpoint the
     /// dataplane already applied), keypair_confirmed and rb_keypair in slot current for our
     /// next (the dataplane promoted next: mirror it). Other events are ignored.

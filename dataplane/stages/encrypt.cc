@@ -7,7 +7,8 @@
 // Next: encap; inactive peer, no keypair, expired or exhausted keypair, no room → drop.
 // Counters: one atomic add per run of packets on one keypair, not one per packet.
 // Raises: rekey_needed (REKEY_AFTER_MESSAGES, or REKEY_AFTER_TIME for the initiator),
-// keypair_expired — each once per keypair.
+// keypair_expired — each once per keypair; handshake_wanted (no usable current keypair) at
+// most once per REKEY_TIMEOUT per peer.
 #include <algorithm>
 #include <cstring>
 #include <span>
@@ -33,11 +34,25 @@ bool has_room(const pkt* m, uint16_t grow) noexcept
            rte_pktmbuf_headroom(m) >= transport_hdr + outer_room;
 }
 
+// With nothing to send with, WireGuard starts a handshake: ask the control plane, at most
+// once per REKEY_TIMEOUT for the peer whichever worker asks (it spaces initiations the same
+// way). A responder's unconfirmed `next` does not count: only the peer can confirm it.
+void want_handshake(worker_ctx& c, const peer& p) noexcept
+{
+    uint64_t last = p.handshake_wanted_tsc.load(std::memory_order_relaxed);
+    if (c.handshake_wanted_every != 0 && c.now_tsc - last >= c.handshake_wanted_every &&
+        p.handshake_wanted_tsc.compare_exchange_strong(last, c.now_tsc,
+                                                       std::memory_order_relaxed)) {
+        c.raise({dp_event::handshake_wanted, 0, p.id, 0, {}});
+    }
+}
+
 // The peer's current keypair if it may still send, or drops.
 keypair* usable_keypair(worker_ctx& c, pkt* m, const peer& p) noexcept
 {
     keypair* kp = p.current.load(std::memory_order_acquire);
     if (kp == nullptr) [[unlikely]] {
+        want_handshake(c, p);
         c.drop(m, drop_reason::no_keypair);
         return nullptr;
     }
@@ -45,6 +60,7 @@ keypair* usable_keypair(worker_ctx& c, pkt* m, const peer& p) noexcept
         if (kp->expired_signalled.exchange(1, std::memory_order_relaxed) == 0) {
             c.raise({dp_event::keypair_expired, 0, kp->peer, kp->local_index, {}});
         }
+        want_handshake(c, p);
         c.drop(m, drop_reason::keypair_expired);
         return nullptr;
     }

@@ -40,7 +40,7 @@ uint16_t route_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept;
 /// Seals each packet for its next hop's current keypair, in place, prepending the 16-byte
 /// transport header and appending padding and tag. Uses: meta.hop. Sets: meta.peer = hop.
 /// Next: encap; no keypair, expired, exhausted, no room → drop. Raises: rekey_needed,
-/// keypair_expired.
+/// keypair_expired, handshake_wanted.
 uint16_t encrypt_process(worker_ctx& c, pkt** pkts, uint16_t n) noexcept;
 
 /// UDP/IP(/Ethernet) encapsulation toward the peer's endpoint, then onto the tx list of the

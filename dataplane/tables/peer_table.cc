@@ -61,6 +61,7 @@ int peer_table::activate(peer_id id, uint32_t flags) noexcept
     p.next.store(nullptr, std::memory_order_relaxed);
     p.id = id;
     p.flags = flags;
+    p.handshake_wanted_tsc.store(0, std::memory_order_relaxed);
     // Release: a reader that sees active == 1 also sees the cleared fields above.
     p.active.store(1, std::memory_order_release);
     ++_active;

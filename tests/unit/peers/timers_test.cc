@@ -182,6 +182,26 @@ TEST(peers_timers, rekey_needed_event_starts_a_handshake_once)
     EXPECT_EQ(t.a.out.count(command_type::install_keypair), 2u);
 }
 
+TEST(peers_timers, handshake_wanted_event_lets_a_responder_call)
+{
+    // B answered A's initiation: its keypair waits in next for A's first packet. If the
+    // dataplane has something for A before that (it cannot send with next), B calls A.
+    back_to_back t;
+    t.handshake();
+    ASSERT_TRUE(t.b.pm.snapshot(back_to_back::a_at_b)->keypair_index[2]);
+    abi::event ev;
+    ev.type = abi::event_type::handshake_wanted;
+    ev.body.keypair_ref.peer = back_to_back::a_at_b;
+    t.b.pm.on_event(ev);
+    t.pump();
+    EXPECT_EQ(t.b.pm.counters().initiations_sent, 1u);
+    EXPECT_EQ(t.a.pm.counters().responses_sent, 1u);
+    auto sb = t.b.pm.snapshot(back_to_back::a_at_b);
+    ASSERT_TRUE(sb->keypair_index[0]); // B's own initiator keypair: it may send now
+    t.b.pm.on_event(ev);               // within REKEY_TIMEOUT: nothing more
+    EXPECT_EQ(t.b.pm.counters().initiations_sent, 1u);
+}
+
 TEST(peers_timers, keys_zeroed_at_540_s)
 {
     back_to_back t;

@@ -364,6 +364,40 @@ TEST_F(pipeline, expired_keypair_refused_once_signalled)
     EXPECT_EQ(expired, 1);
 }
 
+// Test that a packet for a peer with no current keypair (only a responder's unconfirmed next,
+// or nothing) asks the control plane for a handshake, once per REKEY_TIMEOUT for the peer.
+TEST_F(pipeline, no_keypair_asks_for_a_handshake_once_per_rekey_timeout)
+{
+    h->ctx.handshake_wanted_every = rte_get_tsc_hz() * dp::rekey_timeout_s;
+    dp::keypair* kp = h->tables->peers().swap_keypair(2, dp::keypair_slot::current, nullptr);
+    auto wanted = [&] {
+        int n = 0;
+        for (uint16_t i = 0; i < h->ctx.events.n; i++) {
+            const auto& e = h->ctx.events.items[i];
+            if (e.type == dp::dp_event::handshake_wanted) {
+                EXPECT_EQ(e.peer, 2u);
+                ++n;
+            }
+        }
+        return n;
+    };
+    auto inner = h->inner_packet("192.168.1.10", "192.168.2.20", 80);
+    for (uint64_t c = 1; c <= 3; c++) {
+        EXPECT_FALSE(a_to_b(c, inner).has_value());
+    }
+    EXPECT_EQ(drops(drop_reason::no_keypair), 3u);
+    EXPECT_EQ(wanted(), 1);
+    // REKEY_TIMEOUT later the next packet asks again.
+    const dp::peer* pb = h->tables->peers().get(2);
+    pb->handshake_wanted_tsc.store(pb->handshake_wanted_tsc.load() - h->ctx.handshake_wanted_every);
+    EXPECT_FALSE(a_to_b(4, inner).has_value());
+    EXPECT_EQ(wanted(), 2);
+    // Once a keypair is back, packets flow and nothing is asked.
+    h->tables->peers().swap_keypair(2, dp::keypair_slot::current, kp);
+    EXPECT_TRUE(a_to_b(5, inner).has_value());
+    EXPECT_EQ(wanted(), 2);
+}
+
 // Test REKEY_AFTER_MESSAGES (one event) and REJECT_AFTER_MESSAGES (refused) on send.
 TEST_F(pipeline, message_limits_on_send)
 {
