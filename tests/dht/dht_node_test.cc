@@ -2,6 +2,7 @@
 // Copyright 2026 The edgerelay Authors
 // dht_node on a small loopback network of real libtorrent sessions: publish, lookups by region
 // and prefix, withdrawal, bind failures, and rejoining from the state file alone.
+// Every TEST here is one meson test (tests/dht/meson.build lists them by name): add new ones there.
 #include <gtest/gtest.h>
 
 #include <chrono>

@@ -12,6 +12,7 @@
 # the other path within 1 s. A run takes ~4 min with the 180 s phase; for longer phases give
 # meson more time (meson test -t 3 for 600 s: the registered timeout is 420 s).
 # Usage: impaired_mesh_test.sh DRIVER(io_uring|dpdk) DATAPLANE CONTROLPLANE EDGERELAYCTL IMPAIR
+#        [PHASE_SECONDS]   (the phase-1 default when EDGERELAY_IMPAIR_SECONDS is unset: 180)
 #
 #                        epA 192.168.1.10 (wireguard-go)        epB 192.168.4.20 (wireguard-go)
 #                        10.79.1.2 │                                  │ 10.79.4.2
@@ -34,7 +35,7 @@
 # the endpoints' flow), so the DHT is not impaired. Needs root, wireguard-go, wg, curl, jq.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-driver=$1 dataplane=$2 controlplane=$3 ctl=$4 impair=$5
+driver=$1 dataplane=$2 controlplane=$3 ctl=$4 impair=$5 default_seconds=${6:-180}
 . "$here/../lib.sh"
 . "$here/../../lib/hugepages.sh"
 require_root
@@ -45,7 +46,7 @@ command -v curl >/dev/null || skip "needs curl"
 command -v jq >/dev/null || skip "needs jq"
 [ -c /dev/net/tun ] || skip "needs /dev/net/tun"
 
-seconds=${EDGERELAY_IMPAIR_SECONDS:-180}
+seconds=${EDGERELAY_IMPAIR_SECONDS:-$default_seconds}
 [ -n "${EDGERELAY_LONG_TESTS:-}" ] && [ "${EDGERELAY_LONG_TESTS}" != 0 ] && [ -z "${EDGERELAY_IMPAIR_SECONDS:-}" ] && seconds=600
 [[ "$seconds" =~ ^[0-9]+$ ]] && [ "$seconds" -ge 10 ] || fail "EDGERELAY_IMPAIR_SECONDS must be whole seconds ≥ 10"
 seed=${EDGERELAY_IMPAIR_SEED:-$(( $(date +%s) % 100000 ))}
