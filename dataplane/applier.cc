@@ -410,16 +410,19 @@ error applier::install_keypair(const abi::cmd_install_keypair& b)
     peer& p = *pt.slot(b.peer);
     switch (b.slot) {
     case abi::key_slot::current:
-        if (p.current.load(std::memory_order_relaxed) == nullptr) {
-            // Nothing to demote (first handshake, or a replay that starts with current).
-            pt.swap_keypair(b.peer, keypair_slot::current, kp);
-        } else if (keypair* nxt = p.next.load(std::memory_order_relaxed)) {
-            // The unconfirmed next is newer than current: keep it receivable as previous.
+        if (keypair* nxt = p.next.load(std::memory_order_relaxed)) {
+            // The unconfirmed next is newer than current: keep it receivable as previous, and
+            // never let it be confirmed over this newer keypair (the control plane's mirror
+            // has it as previous too). Whether or not there was a current: crossing
+            // handshakes leave a responder's next and no current.
             keypair* old_prev = pt.swap_keypair(b.peer, keypair_slot::previous, nxt);
             pt.swap_keypair(b.peer, keypair_slot::next, nullptr);
             keypair* old_cur = pt.swap_keypair(b.peer, keypair_slot::current, kp);
             retire_if_unlinked(old_prev);
             retire_if_unlinked(old_cur);
+        } else if (p.current.load(std::memory_order_relaxed) == nullptr) {
+            // Nothing to demote (first handshake, or a replay that starts with current).
+            pt.swap_keypair(b.peer, keypair_slot::current, kp);
         } else {
             retire_if_unlinked(pt.rotate(b.peer, kp));
         }

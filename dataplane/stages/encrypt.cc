@@ -47,10 +47,25 @@ void want_handshake(worker_ctx& c, const peer& p) noexcept
     }
 }
 
+// The keypair to send with: current, or a responder's next that the peer has used already
+// (a worker saw it and raised keypair_confirmed; the applier's promotion is on its way: the
+// reply to the packet that confirmed it must not wait, nor start a needless handshake).
+keypair* sending_keypair(const peer& p) noexcept
+{
+    keypair* kp = p.current.load(std::memory_order_acquire);
+    if (kp == nullptr) [[unlikely]] {
+        keypair* nxt = p.next.load(std::memory_order_acquire);
+        if (nxt != nullptr && nxt->confirmed_signalled.load(std::memory_order_relaxed) != 0) {
+            return nxt;
+        }
+    }
+    return kp;
+}
+
 // The peer's current keypair if it may still send, or drops.
 keypair* usable_keypair(worker_ctx& c, pkt* m, const peer& p) noexcept
 {
-    keypair* kp = p.current.load(std::memory_order_acquire);
+    keypair* kp = sending_keypair(p);
     if (kp == nullptr) [[unlikely]] {
         want_handshake(c, p);
         c.drop(m, drop_reason::no_keypair);

@@ -515,6 +515,16 @@ TEST_F(applier_test, slots_follow_wireguard)
     EXPECT_EQ(g_tables->index().size(), 2u);
     _app->tick(_now);
     EXPECT_EQ(_app->deferred(), 0u);
+
+    // Crossing handshakes: a responder's next and no current, then our own initiation's
+    // keypair. next becomes previous as above (it must never be confirmed over the newer one).
+    ASSERT_EQ(run(cmd_peer(command_type::add_peer, 6)), error::ok);
+    peer* q = get(6);
+    ASSERT_EQ(run(cmd_keypair(6, abi::key_slot::next, false, 7)), error::ok);
+    ASSERT_EQ(run(cmd_keypair(6, abi::key_slot::current, true, 8)), error::ok);
+    EXPECT_EQ(q->current.load(), lookup(8));
+    EXPECT_EQ(q->previous.load(), lookup(7));
+    EXPECT_EQ(q->next.load(), nullptr);
 }
 
 TEST_F(applier_test, retire_keypair_by_slot_and_index)

@@ -392,10 +392,20 @@ TEST_F(pipeline, no_keypair_asks_for_a_handshake_once_per_rekey_timeout)
     pb->handshake_wanted_tsc.store(pb->handshake_wanted_tsc.load() - h->ctx.handshake_wanted_every);
     EXPECT_FALSE(a_to_b(4, inner).has_value());
     EXPECT_EQ(wanted(), 2);
-    // Once a keypair is back, packets flow and nothing is asked.
+    // A responder's next is not for sending until the peer has used it: then a worker has
+    // raised keypair_confirmed, and packets go out with it before the applier promotes it.
+    h->tables->peers().swap_keypair(2, dp::keypair_slot::next, kp);
+    pb->handshake_wanted_tsc.store(0);
+    EXPECT_FALSE(a_to_b(5, inner).has_value());
+    EXPECT_EQ(wanted(), 3);
+    kp->confirmed_signalled.store(1);
+    EXPECT_TRUE(a_to_b(6, inner).has_value());
+    EXPECT_EQ(wanted(), 3);
+    // Once a keypair is current, packets flow and nothing is asked.
+    h->tables->peers().swap_keypair(2, dp::keypair_slot::next, nullptr);
     h->tables->peers().swap_keypair(2, dp::keypair_slot::current, kp);
-    EXPECT_TRUE(a_to_b(5, inner).has_value());
-    EXPECT_EQ(wanted(), 2);
+    EXPECT_TRUE(a_to_b(7, inner).has_value());
+    EXPECT_EQ(wanted(), 3);
 }
 
 // Test REKEY_AFTER_MESSAGES (one event) and REJECT_AFTER_MESSAGES (refused) on send.
