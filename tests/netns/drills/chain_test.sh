@@ -16,10 +16,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 driver=$1 dataplane=$2 controlplane=$3 ctl=$4
-. "$here/../lib.sh"
-. "$here/../../lib/hugepages.sh"
-. "$here/topology.sh"
-. "$here/wg_topology.sh"
+. "$here/wg_topology.sh" # and lib.sh, hugepages.sh, topology.sh
 require_root
 command -v wireguard-go >/dev/null || skip "needs wireguard-go"
 command -v wg >/dev/null || skip "needs wg (wireguard-tools)"

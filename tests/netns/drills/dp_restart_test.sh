@@ -14,10 +14,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 driver=$1 dataplane=$2 controlplane=$3 ctl=$4 signal=${5:-TERM}
-. "$here/../lib.sh"
-. "$here/../../lib/hugepages.sh"
-. "$here/topology.sh"
-. "$here/wg_topology.sh"
+. "$here/wg_topology.sh" # and lib.sh, hugepages.sh, topology.sh
 wgt_prologue jq
 
 wgt_up "$driver"

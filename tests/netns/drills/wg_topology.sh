@@ -7,12 +7,16 @@
 #   wireguard-go 10.0.1.2 veth0 ── r1 10.0.1.1  dataplane +  10.0.2.1 r2 ── veth0 10.0.2.2 wireguard-go
 #   inner 192.168.1.10            (port 0)      controlplane (port 1)         inner 192.168.2.20
 #
-# Source after lib.sh, hugepages.sh and topology.sh (drill_netns), with dataplane, controlplane
-# and ctl set; then wgt_setup DRIVER; wgt_start_relay; wgt_start_endpoints. The relay knows
+# Source it (it sources lib.sh, hugepages.sh and topology.sh), with dataplane, controlplane and
+# ctl set; then wgt_setup DRIVER; wgt_start_relay; wgt_start_endpoints. The relay knows
 # ep1's endpoint and calls it; ep2 knows the relay's and calls it (so with DPDK every
 # configured endpoint is on port 0: the control plane sends configured endpoints' first
 # initiation through port 0, it has no per-subnet port choice).
 # IPv6 is off on the underlay; the inner traffic is IPv4 only.
+wgt_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$wgt_dir/../lib.sh"
+. "$wgt_dir/../../lib/hugepages.sh"
+. "$wgt_dir/topology.sh"
 
 # Writes the dataplane section of relay NAME's configuration for ports IF0 IF1 (in namespace
 # NSREL) whose neighbours are NS0/N0IF and NS1/N1IF, with addresses A0 and A1 (no prefix).
