@@ -378,7 +378,9 @@ def main():
     L.append(f"- CPU: {facts.get('cpu', '?')}, {facts.get('cpus', '?')} logical CPUs")
     L.append(f"- Kernel {facts.get('kernel', '?')}; DPDK {facts.get('dpdk', '?')}; "
              f"ipsec-mb {facts.get('ipsecmb', '?')} (code path {facts.get('ipsecmb_arch', '?')})")
-    L.append(f"- DPDK memory: {facts.get('hugepages', 'yes (2 MiB pages)')}; memif in copy mode")
+    rsize = facts.get('memif_rsize')
+    rings = f", rings of {1 << int(rsize)} slots" if rsize and rsize.isdigit() else ""
+    L.append(f"- DPDK memory: {facts.get('hugepages', 'yes (2 MiB pages)')}; memif in copy mode{rings}")
     L.append(f"- Load average at start / end: {facts.get('load_start', '?')} / {facts.get('load_end', '?')} "
              f"(shared machine; measured processes run under `{facts.get('priority', '?')}`)")
     if "busy_start" in facts:
