@@ -106,6 +106,7 @@ Options:
 Output: one line per trial and per result, key=value, e.g.
   ndr mix=64 pps=812345 ...   pdr mix=64 pps=...   latency mix=64 frac=0.50 p50_us=...
   latency_cdf mix=64 frac=0.50 samples=N q_us=0:12.1,0.01:12.9,...,1:950.2 (every percent + tail)
+then `results done` once every trial has run (the device under test may stop then).
 )", options{}.vdev.c_str());
 }
 
@@ -791,6 +792,10 @@ int run(int argc, char** argv)
             for (auto mix : o.mixes) {
                 lg->run_search(mix);
             }
+            // perf/run stops the device when it reads this, before the loadgen exits: with
+            // two busy-polling workers on both CPUs, the exit's unmapping could wait for minutes.
+            std::printf("results done\n");
+            std::fflush(stdout);
         }
         rte_eth_dev_stop(0);
         rte_eth_dev_close(0);
